@@ -220,6 +220,16 @@ export const operations = {
     role: 'viewer',
     summary: 'tab completion of a DCLI line (commands, LUNs, apps)',
   }),
+  runScript: op({
+    input: z.object({
+      guestId: Id,
+      script: z.enum(['rescan-luns', 'quiesce-app', 'unquiesce-app', 'collect-logs']),
+      args: z.record(z.string(), z.string()).default({}),
+    }),
+    output: z.object({ exitCode: z.number().int(), output: z.string() }),
+    role: 'admin',
+    summary: 'run a named management script in a guest through the central server',
+  }),
   checkMigration: op({
     input: z.object({ guestId: Id, to: Id }),
     output: z.object({ allowed: z.boolean(), code: z.string().nullable(), reason: z.string().nullable() }),
@@ -301,6 +311,7 @@ export const httpRoutes: ReadonlyArray<{ method: 'GET' | 'POST'; path: string; o
   { method: 'GET', path: '/api/v1/pool', op: 'getPool' },
   { method: 'POST', path: '/api/v1/guests/{guestId}/dcli', op: 'dcli' },
   { method: 'POST', path: '/api/v1/guests/{guestId}/dcli/complete', op: 'dcliComplete' },
+  { method: 'POST', path: '/api/v1/guests/{guestId}/scripts/{script}', op: 'runScript' },
   { method: 'GET', path: '/api/v1/guests/{guestId}/migrate/check', op: 'checkMigration' },
   { method: 'POST', path: '/api/v1/guests/{guestId}/migrate', op: 'migrate' },
   { method: 'GET', path: '/api/v1/jobs', op: 'listJobs' },

@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   ERR_LAB_IO: 500,
   ERR_UNSUPPORTED: 400,
   ERR_INTERNAL: 500,
+  ERR_PAYLOAD_TOO_LARGE: 413,
+  ERR_METHOD_NOT_ALLOWED: 405,
 } as const;
 
 export type XdcErrorCode = keyof typeof ERROR_STATUS;

@@ -1,0 +1,58 @@
+/**
+ * Boots a lab for any front end (the Electron main process, browser mode, the headless command,
+ * the tests): the lab manager, the one API service over it (mounted as HTTP on the central
+ * server's xprtld), and an admin token for the caller to print.
+ */
+import type { PoolClock } from '../pool/net/clock';
+import type { LabSpec } from '../pool/lab';
+import type { AuthOptions } from '../pool/central/auth';
+import { createApiService } from './service';
+import type { ApiService } from './service-types';
+import { defaultLabDir, LabManager } from './labs';
+
+export interface BootOptions {
+  labDir?: string;
+  port?: number;
+  iscsiPort?: number;
+  log?: (line: string) => void;
+  /** Tests: a VirtualClock; default a ScaledClock at 1x. */
+  clock?: PoolClock;
+  /** Shape of a new lab (default: the demo pool). */
+  spec?: LabSpec;
+  auth?: AuthOptions;
+}
+
+export interface BootedLab {
+  service: ApiService;
+  apiUrl: string;
+  adminToken: string;
+  labDir: string;
+  labs: LabManager;
+  close(): Promise<void>;
+}
+
+export async function bootLab(o: BootOptions = {}): Promise<BootedLab> {
+  const log = o.log ?? (() => undefined);
+  let service: ApiService | undefined;
+  // The service is mounted on each pool's central xprtld; it exists before the first pool opens.
+  const api: ApiService = {
+    call: (op, input, caller) => service!.call(op, input, caller),
+    subscribe: (l) => service!.subscribe(l),
+    verifyToken: (t) => service!.verifyToken(t),
+  };
+  const labs = new LabManager({ clock: o.clock, spec: o.spec, api, port: o.port, log, auth: o.auth });
+  service = createApiService(labs);
+  const labDir = o.labDir ?? defaultLabDir();
+  await labs.open(labDir, true);
+  if (o.iscsiPort !== undefined) log(`iSCSI export was asked for (port ${o.iscsiPort}) but is not built yet; continuing without it`);
+  const pool = labs.current();
+  const admin = pool.central.auth.issueUserToken('admin');
+  return {
+    service,
+    apiUrl: pool.central.xprtld.url,
+    adminToken: admin.token,
+    labDir: pool.labDir,
+    labs,
+    close: () => labs.close(),
+  };
+}

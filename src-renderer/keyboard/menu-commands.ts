@@ -1,0 +1,72 @@
+/**
+ * The Electron application menu's commands (File/View/Pool), received over the shell's bridge
+ * and run through the same actions as the buttons and shortcuts. The command type is the
+ * shell's (type-only import: nothing from main is bundled); the shape is checked here again
+ * because it crossed a process boundary.
+ */
+import type { MenuCommand } from '../../src-main/app/menu-commands';
+import type { Actions } from '../actions';
+
+function asMenuCommand(value: unknown): MenuCommand | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const c = value as Record<string, unknown>;
+  switch (c.type) {
+    case 'lab.new':
+    case 'lab.open':
+    case 'lab.save':
+    case 'lab.saveAs':
+    case 'view.fit':
+    case 'view.zoomIn':
+    case 'view.zoomOut':
+      return { type: c.type };
+    case 'lab.openRecent':
+      return typeof c.dir === 'string' && c.dir ? { type: 'lab.openRecent', dir: c.dir } : null;
+    case 'clock.speed':
+      return typeof c.speed === 'number' && c.speed >= 0 ? { type: 'clock.speed', speed: c.speed } : null;
+    default:
+      return null;
+  }
+}
+
+export function runMenuCommand(actions: Actions, raw: unknown): void {
+  const command = asMenuCommand(raw);
+  if (!command) return;
+  switch (command.type) {
+    case 'lab.new':
+      void actions.chooseLabFolder('new');
+      break;
+    case 'lab.open':
+      void actions.chooseLabFolder('open');
+      break;
+    case 'lab.openRecent':
+      void actions.applyLabFolder('open', command.dir);
+      break;
+    case 'lab.save':
+      void actions.saveLab();
+      break;
+    case 'lab.saveAs':
+      void actions.chooseLabFolder('save-as');
+      break;
+    case 'view.fit':
+      actions.fitView();
+      break;
+    case 'view.zoomIn':
+      actions.zoomIn();
+      break;
+    case 'view.zoomOut':
+      actions.zoomOut();
+      break;
+    case 'clock.speed':
+      void actions.setClockSpeed(command.speed);
+      break;
+  }
+}
+
+/** Subscribe to the shell's menu, when this window runs in the Electron shell. */
+export function listenToMenu(bridge: unknown, actions: Actions): () => void {
+  if (typeof bridge !== 'object' || bridge === null) return () => undefined;
+  const onMenuCommand = (bridge as { onMenuCommand?: unknown }).onMenuCommand;
+  if (typeof onMenuCommand !== 'function') return () => undefined;
+  const off: unknown = onMenuCommand.call(bridge, (command: unknown) => runMenuCommand(actions, command));
+  return typeof off === 'function' ? (off as () => void) : () => undefined;
+}

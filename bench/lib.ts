@@ -41,7 +41,11 @@ export function report(f: Omit<BenchFigure, 'ratio'> & { ratio?: number }): Benc
 }
 
 /** Runs `fn` repeatedly for about `ms` wall milliseconds (after a warm-up); returns ops per second. */
-export async function opsPerSecond(fn: () => unknown | Promise<unknown>, ms: number, warmup = 20): Promise<number> {
+export async function opsPerSecond(
+  fn: () => unknown | Promise<unknown>,
+  ms: number,
+  warmup = 20,
+): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();
   let n = 0;
   const t0 = performance.now();

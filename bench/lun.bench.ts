@@ -1,14 +1,18 @@
 /**
  * The LUN layer's cost on the data path: 1 MiB sequential and 4 KiB random READ(16)/WRITE(16)
- * CDBs through VirtualLun.execute, against plain fs.readSync/writeSync of the same sizes on the
- * same file in the same run. The LUN sits on a file-backed LunBackend built by openBenchBackend()
- * (the one place to swap in the real volume client).
+ * CDBs through VirtualLun.execute, against plain fs.readSync/writeSync of the same sizes on a
+ * plain file of the same size in the same run. The LUN sits on a real file-backed volume: block
+ * ring -> volume client (owner check) -> volume server's data path -> the sparse shared disk.
  */
 import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LunBackend, type LunIdentity, lunIdentityFor } from '../src-main/pool/scsi/backend';
+import { BlockRing } from '../src-main/pool/dom0/blkring';
+import { InProcessVolumeServerLink, VolumeClient } from '../src-main/pool/dom0/volume-client';
+import { VolumeServerRole } from '../src-main/pool/dom0/volume-server-role';
+import { type LunBackend, lunIdentityFor } from '../src-main/pool/scsi/backend';
 import { VirtualLun } from '../src-main/pool/scsi/virtual-lun';
+import { SharedDisks } from '../src-main/pool/storage/shared-disks';
 import { type BenchOptions, compareOps, report } from './lib';
 
 const BLOCK = 512;
@@ -16,45 +20,32 @@ const FILE_BYTES = 64 * 1024 * 1024;
 const SEQ = 1024 * 1024;
 const RAND = 4096;
 
-/** A plain sparse file with positioned sync reads and writes. */
-class FileLunBackend implements LunBackend {
-  readonly blockSize = BLOCK;
-  private readonly id: LunIdentity = lunIdentityFor('bench-pool', 'bench-vdi');
-
-  constructor(
-    readonly fd: number,
-    private readonly blocks: number,
-  ) {}
-
-  capacityBlocks(): number {
-    return this.blocks;
-  }
-
-  read(lba: number, blocks: number, into?: Buffer): Promise<Buffer> {
-    const buf = into ?? Buffer.allocUnsafe(blocks * BLOCK);
-    readSync(this.fd, buf, 0, buf.length, lba * BLOCK);
-    return Promise.resolve(buf);
-  }
-
-  write(lba: number, data: Buffer): Promise<void> {
-    writeSync(this.fd, data, 0, data.length, lba * BLOCK);
-    return Promise.resolve();
-  }
-
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  identity(): LunIdentity {
-    return this.id;
-  }
-}
-
-/** The backend the LUN benchmark runs on. */
-function openBenchBackend(path: string, bytes: number): { backend: LunBackend; close: () => void } {
-  const fd = openSync(path, 'w+');
-  ftruncateSync(fd, bytes);
-  return { backend: new FileLunBackend(fd, bytes / BLOCK), close: () => closeSync(fd) };
+/**
+ * The LUN's backend is the real thing: a volume (VDI) carved from a disk group on a sparse shared
+ * disk, owned by a host's volume client, reached through the guest's block ring — the same path a
+ * guest's I/O takes in the pool.
+ */
+async function openVolumeBackend(
+  dir: string,
+  bytes: number,
+): Promise<{ backend: LunBackend; close: () => void }> {
+  const disks = SharedDisks.open(dir);
+  disks.create('d1', bytes + 16 * 1024 * 1024);
+  const role = new VolumeServerRole({ labDir: dir, disks, hostId: 'h1' });
+  const vs = role.server;
+  await vs.srCreate('dg1', { diskIds: ['d1'] });
+  await vs.srAttach('dg1', 'h1');
+  await vs.vdiCreate('dg1', 'bench-vdi', bytes);
+  const client = new VolumeClient('h1', new InProcessVolumeServerLink(role), role.dataPath);
+  await client.acquire('bench-vdi');
+  const ring = new BlockRing('bench-vdi', lunIdentityFor('bench-pool', 'bench-vdi'), client);
+  return {
+    backend: ring,
+    close: () => {
+      role.close();
+      disks.close();
+    },
+  };
 }
 
 /** A reusable 16-byte CDB whose LBA and TRANSFER LENGTH are rewritten in place per command. */
@@ -77,16 +68,20 @@ export default async function lunBench(opts: BenchOptions): Promise<void> {
   const rounds = opts.quick ? 3 : 7;
   const msPerRound = opts.quick ? 150 : 600;
   const dir = mkdtempSync(join(tmpdir(), 'xdc-lun-bench-'));
-  const path = join(dir, 'vdi.img');
-  const { backend, close } = openBenchBackend(path, FILE_BYTES);
-  const fd = openSync(path, 'r+');
+  const path = join(dir, 'plain.img');
+  const { backend, close } = await openVolumeBackend(join(dir, 'lab'), FILE_BYTES);
+  const fd = openSync(path, 'w+');
+  ftruncateSync(fd, FILE_BYTES);
   try {
     const lun = new VirtualLun(backend, { powerOnAttention: false });
     const seqData = Buffer.alloc(SEQ, 0x5a);
     const randData = Buffer.alloc(RAND, 0xa5);
     const plain = Buffer.alloc(SEQ);
-    // Fill the file once so both sides read real pages, not holes.
-    for (let off = 0; off < FILE_BYTES; off += SEQ) writeSync(fd, seqData, 0, SEQ, off);
+    // Fill the volume and the file once so both sides read real pages, not holes.
+    for (let off = 0; off < FILE_BYTES; off += SEQ) {
+      writeSync(fd, seqData, 0, SEQ, off);
+      await backend.write(off / BLOCK, seqData);
+    }
 
     const seqBlocks = SEQ / BLOCK;
     const randBlocks = RAND / BLOCK;

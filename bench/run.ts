@@ -21,12 +21,16 @@ let failed = 0;
 for (const f of files) {
   console.log(`# ${f}${opts.quick ? ' (quick)' : ''}`);
   try {
-    const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: (o: BenchOptions) => Promise<void> };
+    const mod = (await import(pathToFileURL(join(here, f)).href)) as {
+      default: (o: BenchOptions) => Promise<void>;
+    };
     await mod.default(opts);
   } catch (e) {
     failed++;
     console.error(`bench ${f} failed:`, e);
   }
 }
-console.log(`# ${figures.length} figures from ${files.length} benchmark files${failed ? `, ${failed} failed` : ''}`);
+console.log(
+  `# ${figures.length} figures from ${files.length} benchmark files${failed ? `, ${failed} failed` : ''}`,
+);
 process.exit(failed ? 1 : 0);

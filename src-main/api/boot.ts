@@ -3,12 +3,13 @@
  * the tests): the lab manager, the one API service over it (mounted as HTTP on the central
  * server's xprtld), and an admin token for the caller to print.
  */
-import type { PoolClock } from '../pool/net/clock';
-import type { LabSpec } from '../pool/lab';
+
 import type { AuthOptions } from '../pool/central/auth';
+import type { LabSpec } from '../pool/lab';
+import type { PoolClock } from '../pool/net/clock';
+import { defaultLabDir, LabManager } from './labs';
 import { createApiService } from './service';
 import type { ApiService } from './service-types';
-import { defaultLabDir, LabManager } from './labs';
 
 export interface BootOptions {
   labDir?: string;
@@ -44,7 +45,8 @@ export async function bootLab(o: BootOptions = {}): Promise<BootedLab> {
   service = createApiService(labs);
   const labDir = o.labDir ?? defaultLabDir();
   await labs.open(labDir, true);
-  if (o.iscsiPort !== undefined) log(`iSCSI export was asked for (port ${o.iscsiPort}) but is not built yet; continuing without it`);
+  if (o.iscsiPort !== undefined)
+    log(`iSCSI export was asked for (port ${o.iscsiPort}) but is not built yet; continuing without it`);
   const pool = labs.current();
   const admin = pool.central.auth.issueUserToken('admin');
   return {

@@ -8,7 +8,11 @@
  */
 import { z } from 'zod';
 
-export const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letters, digits and _ . : -');
+export const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letters, digits and _ . : -');
 export const Role = z.enum(['admin', 'operator', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
@@ -176,7 +180,14 @@ export const InvariantReport = z.object({
 });
 export type InvariantReport = z.infer<typeof InvariantReport>;
 
-export const FaultKind = z.enum(['host-crash', 'host-restore', 'partition', 'heal', 'disk-fail', 'disk-restore']);
+export const FaultKind = z.enum([
+  'host-crash',
+  'host-restore',
+  'partition',
+  'heal',
+  'disk-fail',
+  'disk-restore',
+]);
 export type FaultKind = z.infer<typeof FaultKind>;
 
 export const LabInfo = z.object({
@@ -243,7 +254,12 @@ export const operations = {
     summary: 'start a live migration job',
   }),
   getJob: op({ input: z.object({ jobId: Id }), output: MigrationJob, role: 'viewer', summary: 'one job' }),
-  listJobs: op({ input: z.object({}), output: z.array(MigrationJob), role: 'viewer', summary: 'recent jobs' }),
+  listJobs: op({
+    input: z.object({}),
+    output: z.array(MigrationJob),
+    role: 'viewer',
+    summary: 'recent jobs',
+  }),
   fault: op({
     input: z.object({ kind: FaultKind, target: Id, peer: Id.optional() }),
     output: z.object({ ok: z.literal(true), message: z.string() }),
@@ -266,7 +282,12 @@ export const operations = {
     role: 'operator',
     summary: 'pause (0) or run the pool clock at 1x, 10x, 100x ...',
   }),
-  invariants: op({ input: z.object({}), output: InvariantReport, role: 'viewer', summary: 'check the pool invariants now' }),
+  invariants: op({
+    input: z.object({}),
+    output: InvariantReport,
+    role: 'viewer',
+    summary: 'check the pool invariants now',
+  }),
   labInfo: op({ input: z.object({}), output: LabInfo, role: 'viewer', summary: 'the open lab folder' }),
   saveLab: op({ input: z.object({}), output: LabInfo, role: 'operator', summary: 'save the lab' }),
   openLab: op({

@@ -7,18 +7,18 @@
 import {
   closeSync,
   existsSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   statSync,
-  ftruncateSync,
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { XdcError, asXdcError } from '../pool/errors';
+import { asXdcError, XdcError } from '../pool/errors';
 import { labExists, writeFileAtomic } from '../pool/lab';
 import { Pool, type PoolOptions } from '../pool/pool';
 import type { LabInfo } from './contract';
@@ -27,7 +27,8 @@ import type { LabController } from './service';
 /** The per-user data folder of XDC Lab (never the source tree). `XDC_LAB_HOME` overrides it. */
 export function userDataDir(): string {
   if (process.env.XDC_LAB_HOME) return process.env.XDC_LAB_HOME;
-  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'xdc-lab');
+  if (process.platform === 'win32')
+    return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'xdc-lab');
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'xdc-lab');
   return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'xdc-lab');
 }
@@ -61,9 +62,13 @@ export class LabManager implements LabController {
 
   async open(dirIn: string, create: boolean): Promise<LabInfo> {
     const dir = checkDir(dirIn);
-    if (!create && !labExists(dir)) throw new XdcError('ERR_NOT_FOUND', `${dir} is not an XDC lab folder (no lab.json)`);
+    if (!create && !labExists(dir))
+      throw new XdcError('ERR_NOT_FOUND', `${dir} is not an XDC lab folder (no lab.json)`);
     if (create && !labExists(dir) && existsSync(dir) && readdirSync(dir).length > 0) {
-      throw new XdcError('ERR_CONFLICT', `${dir} is not empty and not a lab: choose an empty or new folder for a new lab`);
+      throw new XdcError(
+        'ERR_CONFLICT',
+        `${dir} is not empty and not a lab: choose an empty or new folder for a new lab`,
+      );
     }
     const previous = this.pool;
     if (previous && previous.labDir === dir) return this.info();
@@ -87,7 +92,8 @@ export class LabManager implements LabController {
   async saveAs(dirIn: string): Promise<LabInfo> {
     const dir = checkDir(dirIn);
     const from = this.current();
-    if (existsSync(dir) && readdirSync(dir).length > 0) throw new XdcError('ERR_CONFLICT', `${dir} is not empty: Save As needs an empty or new folder`);
+    if (existsSync(dir) && readdirSync(dir).length > 0)
+      throw new XdcError('ERR_CONFLICT', `${dir} is not empty: Save As needs an empty or new folder`);
     await from.save();
     const src = from.labDir;
     await from.close();
@@ -117,7 +123,9 @@ export class LabManager implements LabController {
   recent(): string[] {
     try {
       const list = JSON.parse(readFileSync(join(userDataDir(), 'recent.json'), 'utf8')) as unknown;
-      return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').slice(0, MAX_RECENT) : [];
+      return Array.isArray(list)
+        ? list.filter((x): x is string => typeof x === 'string').slice(0, MAX_RECENT)
+        : [];
     } catch {
       return [];
     }
@@ -138,9 +146,11 @@ export class LabManager implements LabController {
 }
 
 function checkDir(dir: string): string {
-  if (!isAbsolute(dir)) throw new XdcError('ERR_VALIDATION', `lab folder must be an absolute path, got ${dir}`);
+  if (!isAbsolute(dir))
+    throw new XdcError('ERR_VALIDATION', `lab folder must be an absolute path, got ${dir}`);
   const d = resolve(dir);
-  if (existsSync(d) && !statSync(d).isDirectory()) throw new XdcError('ERR_VALIDATION', `${d} is a file, not a folder`);
+  if (existsSync(d) && !statSync(d).isDirectory())
+    throw new XdcError('ERR_VALIDATION', `${d} is a file, not a folder`);
   return d;
 }
 

@@ -5,19 +5,19 @@
  * Switching labs (open, save as) swaps the pool behind it without the transports noticing.
  */
 import type { z } from 'zod';
-import { XdcError, asXdcError } from '../pool/errors';
 import { roleAtLeast } from '../pool/central/roles';
+import { asXdcError, XdcError } from '../pool/errors';
 import {
+  type InvariantReport,
+  isOpName,
   type LabInfo,
   type MigrationJob,
   type OpName,
   type OpOutput,
   type OpParsedInput,
+  operations,
   type PoolEvent,
   type PoolView,
-  type InvariantReport,
-  isOpName,
-  operations,
 } from './contract';
 import type { ApiService, Caller } from './service-types';
 
@@ -27,12 +27,25 @@ export interface PoolPort {
   view(): PoolView;
   dcli(guestId: string, line: string, caller: Caller): Promise<{ exitCode: number; output: string }>;
   dcliComplete(guestId: string, line: string): Promise<{ candidates: string[]; replaceFrom: number }>;
-  runScript(guestId: string, script: string, args: Record<string, string>, caller: Caller): Promise<{ exitCode: number; output: string }>;
-  checkMigration(guestId: string, to: string): { allowed: boolean; code: string | null; reason: string | null };
+  runScript(
+    guestId: string,
+    script: string,
+    args: Record<string, string>,
+    caller: Caller,
+  ): Promise<{ exitCode: number; output: string }>;
+  checkMigration(
+    guestId: string,
+    to: string,
+  ): { allowed: boolean; code: string | null; reason: string | null };
   migrate(guestId: string, to: string, caller: Caller): MigrationJob;
   job(jobId: string): MigrationJob;
   jobs(): MigrationJob[];
-  fault(kind: OpParsedInput<'fault'>['kind'], target: string, peer: string | undefined, caller: Caller): Promise<string>;
+  fault(
+    kind: OpParsedInput<'fault'>['kind'],
+    target: string,
+    peer: string | undefined,
+    caller: Caller,
+  ): Promise<string>;
   events(after: number, limit: number, kind?: string): PoolEvent[];
   subscribe(listener: (e: PoolEvent) => void): () => void;
   setClockSpeed(speed: number): { now: number; speed: number };
@@ -52,7 +65,9 @@ export interface LabController {
   onSwitch(listener: () => void): () => void;
 }
 
-type Handlers = { [K in OpName]: (input: OpParsedInput<K>, caller: Caller) => Promise<OpOutput<K>> | OpOutput<K> };
+type Handlers = {
+  [K in OpName]: (input: OpParsedInput<K>, caller: Caller) => Promise<OpOutput<K>> | OpOutput<K>;
+};
 
 /** A zod failure as one readable sentence: which field, what was expected. */
 export function validationMessage(op: string, error: z.ZodError): string {
@@ -77,7 +92,10 @@ export function createApiService(labs: LabController): ApiService {
     migrate: ({ guestId, to }, caller) => pool().migrate(guestId, to, caller),
     getJob: ({ jobId }) => pool().job(jobId),
     listJobs: () => pool().jobs(),
-    fault: async ({ kind, target, peer }, caller) => ({ ok: true as const, message: await pool().fault(kind, target, peer, caller) }),
+    fault: async ({ kind, target, peer }, caller) => ({
+      ok: true as const,
+      message: await pool().fault(kind, target, peer, caller),
+    }),
     events: ({ after, limit, kind }) => pool().events(after, limit, kind),
     setClockSpeed: ({ speed }) => pool().setClockSpeed(speed),
     invariants: () => pool().invariants(),
@@ -107,7 +125,10 @@ export function createApiService(labs: LabController): ApiService {
       if (!isOpName(op)) throw new XdcError('ERR_NOT_FOUND', `no such operation: ${String(op)}`);
       const def = operations[op];
       if (op !== 'login' && !roleAtLeast(caller.role, def.role)) {
-        throw new XdcError('ERR_FORBIDDEN', `${op} needs the ${def.role} role; ${caller.principal} is ${caller.role}`);
+        throw new XdcError(
+          'ERR_FORBIDDEN',
+          `${op} needs the ${def.role} role; ${caller.principal} is ${caller.role}`,
+        );
       }
       const parsed = def.input.safeParse(input ?? {});
       if (!parsed.success) throw new XdcError('ERR_VALIDATION', validationMessage(op, parsed.error));
@@ -116,7 +137,11 @@ export function createApiService(labs: LabController): ApiService {
         const out = await handler(parsed.data, caller);
         if (checkOutputs) {
           const check = def.output.safeParse(out);
-          if (!check.success) throw new XdcError('ERR_INTERNAL', `output of ${op} breaks the contract: ${validationMessage(op, check.error)}`);
+          if (!check.success)
+            throw new XdcError(
+              'ERR_INTERNAL',
+              `output of ${op} breaks the contract: ${validationMessage(op, check.error)}`,
+            );
         }
         return out;
       } catch (e) {

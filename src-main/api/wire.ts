@@ -24,7 +24,25 @@ export const IPC = {
   call: 'xdc:call',
   event: 'xdc:event',
   pickFolder: 'xdc:pick-folder',
+  /** main -> renderer: the application menu's commands. */
+  menu: 'xdc:menu',
 } as const;
+
+/**
+ * Commands the Electron application menu sends to the renderer. The menu only asks; the renderer
+ * does the work through the same API calls its own buttons and shortcuts use (so File > Save and
+ * Ctrl+S cannot behave differently).
+ */
+export type MenuCommand =
+  | { type: 'lab.new' }
+  | { type: 'lab.open' }
+  | { type: 'lab.openRecent'; dir: string }
+  | { type: 'lab.save' }
+  | { type: 'lab.saveAs' }
+  | { type: 'view.fit' }
+  | { type: 'view.zoomIn' }
+  | { type: 'view.zoomOut' }
+  | { type: 'clock.speed'; speed: number };
 
 /**
  * What the preload script exposes on `window.xdc` — the typed API and nothing else (never
@@ -36,4 +54,6 @@ export interface XdcBridge {
   onEvent(listener: (event: PoolEvent) => void): () => void;
   /** Native folder dialog for New / Open / Save As of a lab; null when cancelled. */
   pickFolder(purpose: 'new' | 'open' | 'save-as'): Promise<string | null>;
+  /** The application menu's commands (Electron only; browser mode has no menu). */
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
 }

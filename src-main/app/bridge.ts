@@ -8,8 +8,8 @@
  * passes the real contextBridge and ipcRenderer.
  */
 import type { PoolEvent } from '../api/contract';
-import { type CallOutcome, IPC } from '../api/wire';
-import { isMenuCommand, MENU_IPC, type MenuCommand, type XdcShellBridge } from './menu-commands';
+import { type CallOutcome, IPC, type MenuCommand, type XdcBridge } from '../api/wire';
+import { isMenuCommand } from './menu-commands';
 
 /** The parts of Electron's ipcRenderer the bridge uses. */
 export interface IpcRendererLike {
@@ -29,7 +29,7 @@ const FOLDER_PURPOSES = new Set(['new', 'open', 'save-as']);
 /** Op names are identifiers; main checks them against the contract (the preload stays free of zod). */
 const OP_NAME_SHAPE = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
-export function buildBridge(ipc: IpcRendererLike): XdcShellBridge {
+export function buildBridge(ipc: IpcRendererLike): XdcBridge {
   const subscribe = <T>(
     channel: string,
     accept: (payload: unknown) => payload is T,
@@ -45,7 +45,7 @@ export function buildBridge(ipc: IpcRendererLike): XdcShellBridge {
     };
   };
 
-  const bridge: XdcShellBridge = {
+  const bridge: XdcBridge = {
     transport: 'ipc',
     async call(op, input) {
       if (typeof op !== 'string' || !OP_NAME_SHAPE.test(op)) {
@@ -67,7 +67,7 @@ export function buildBridge(ipc: IpcRendererLike): XdcShellBridge {
       return subscribe<PoolEvent>(IPC.event, isEventLike, listener);
     },
     onMenuCommand(listener) {
-      return subscribe<MenuCommand>(MENU_IPC, isMenuCommand, listener);
+      return subscribe<MenuCommand>(IPC.menu, isMenuCommand, listener);
     },
     async pickFolder(purpose) {
       if (!FOLDER_PURPOSES.has(purpose))

@@ -8,13 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, type BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import { type BootedLab, bootLab } from '../api/boot';
-import { IPC } from '../api/wire';
+import { IPC, type MenuCommand } from '../api/wire';
 import { asXdcError } from '../pool/errors';
 import { declareAppScheme, serveRenderer } from './app-protocol';
 import { registerIpcHandlers, WINDOW_CALLER } from './ipc-handlers';
 import { type LaunchOptions, parseLaunchArgs } from './launch-options';
 import { buildMenuTemplate, type MenuState } from './menu';
-import { MENU_IPC, type MenuCommand } from './menu-commands';
 import { RENDERER_ENTRY_URL } from './renderer-origin';
 import { hardenSession } from './session-guards';
 import { hardenWebContents } from './web-guards';
@@ -125,7 +124,7 @@ async function refreshLabChrome(): Promise<void> {
 
 function installMenu(): void {
   const send = (command: MenuCommand) => {
-    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(MENU_IPC, command);
+    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC.menu, command);
   };
   Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate(menuState, send)));
 }

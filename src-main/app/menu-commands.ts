@@ -1,30 +1,17 @@
 /**
- * Commands the application menu sends to the renderer, and the bridge that carries them. The
- * menu only asks; the renderer does the work through the same API calls its own buttons and
- * shortcuts use (so File > Save and Ctrl+S cannot behave differently).
- *
- * Shared by main, preload and renderer: imports only types.
+ * Checks a menu command that crossed the IPC boundary. The command type (MenuCommand) and the
+ * bridge's onMenuCommand live in src-main/api/wire.ts, so the renderer imports only the
+ * contract and the wire shapes; the aliases below keep main-side imports short.
  */
-import type { XdcBridge } from '../api/wire';
+import { IPC, type MenuCommand, type XdcBridge } from '../api/wire';
 
-/** IPC channel of menu commands (main -> renderer). */
-export const MENU_IPC = 'xdc:menu';
+export type { MenuCommand };
 
-export type MenuCommand =
-  | { type: 'lab.new' }
-  | { type: 'lab.open' }
-  | { type: 'lab.openRecent'; dir: string }
-  | { type: 'lab.save' }
-  | { type: 'lab.saveAs' }
-  | { type: 'view.fit' }
-  | { type: 'view.zoomIn' }
-  | { type: 'view.zoomOut' }
-  | { type: 'clock.speed'; speed: number };
+/** IPC channel of menu commands (main -> renderer); the name lives with the other channels. */
+export const MENU_IPC = IPC.menu;
 
-/** What window.xdc is in the Electron shell: the API bridge plus the menu's commands. */
-export interface XdcShellBridge extends XdcBridge {
-  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
-}
+/** window.xdc in the Electron shell; the bridge type itself carries onMenuCommand now. */
+export type XdcShellBridge = XdcBridge;
 
 const SIMPLE_COMMANDS = new Set([
   'lab.new',

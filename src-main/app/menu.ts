@@ -4,7 +4,7 @@
  * menu's state so it can be rebuilt whenever the recent labs or the clock speed change.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from './menu-commands';
+import type { MenuCommand } from '../api/wire';
 
 export interface MenuState {
   recentLabs: readonly string[];

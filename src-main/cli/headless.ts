@@ -48,14 +48,20 @@ async function main(): Promise<void> {
   // The first line printed must be the API address: boot's own log lines wait until after it.
   const bootLog: string[] = [];
   try {
-    lab = await bootLab({ labDir: args.labDir ? resolve(args.labDir) : undefined, port: args.port, log: (l) => bootLog.push(l) });
+    lab = await bootLab({
+      labDir: args.labDir ? resolve(args.labDir) : undefined,
+      port: args.port,
+      log: (l) => bootLog.push(l),
+    });
   } catch (e) {
     process.stderr.write(`xdc-lab: ${asXdcError(e).toString()}\n`);
     process.exit(1);
   }
   process.stdout.write(`XDC_API=${lab.apiUrl} XDC_TOKEN=${lab.adminToken}\n`);
   for (const l of bootLog) console.log(l);
-  const unsubscribe = lab.service.subscribe((e) => console.log(`[${(e.time / 1000).toFixed(3)}s] ${e.kind} ${e.subject ?? ''} ${e.message}`));
+  const unsubscribe = lab.service.subscribe((e) =>
+    console.log(`[${(e.time / 1000).toFixed(3)}s] ${e.kind} ${e.subject ?? ''} ${e.message}`),
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

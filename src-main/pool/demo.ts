@@ -3,7 +3,7 @@
  * any size for scale tests and benchmarks.
  */
 import { randomBytes } from 'node:crypto';
-import { LAB_FORMAT, type GuestSpec, type LabSpec } from './lab';
+import { type GuestSpec, LAB_FORMAT, type LabSpec } from './lab';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -121,6 +121,7 @@ export function demoLabSpec(name = 'Demo pool'): LabSpec {
     volumeServerHost: 'h1',
     partitioned: [],
     failedDisks: [],
+    clockMs: 0,
   };
 }
 
@@ -174,5 +175,6 @@ export function scaleLabSpec(hosts: number, guestsPerHost: number, volumeBytes =
     volumeServerHost: 'h1',
     partitioned: [],
     failedDisks: [],
+    clockMs: 0,
   };
 }

@@ -49,7 +49,9 @@ export class XdcError extends Error {
   }
 
   toJSON(): { code: XdcErrorCode; message: string; detail?: Record<string, unknown> } {
-    return this.detail ? { code: this.code, message: this.message, detail: this.detail } : { code: this.code, message: this.message };
+    return this.detail
+      ? { code: this.code, message: this.message, detail: this.detail }
+      : { code: this.code, message: this.message };
   }
 }
 
@@ -62,7 +64,8 @@ export function asXdcError(e: unknown, fallback: XdcErrorCode = 'ERR_INTERNAL'):
   if (e instanceof XdcError) return e;
   const err = e as NodeJS.ErrnoException | undefined;
   if (err && typeof err === 'object' && typeof err.code === 'string') {
-    if (err.code === 'ENOSPC' || err.code === 'EDQUOT') return new XdcError('ERR_NO_SPACE', `no space left in the lab folder (${err.message})`);
+    if (err.code === 'ENOSPC' || err.code === 'EDQUOT')
+      return new XdcError('ERR_NO_SPACE', `no space left in the lab folder (${err.message})`);
     if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS')
       return new XdcError('ERR_LAB_IO', `the lab folder is not writable (${err.message})`);
     if (err.code === 'EIO') return new XdcError('ERR_IO', `I/O error (${err.message})`);

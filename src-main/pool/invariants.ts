@@ -17,7 +17,12 @@ import { WriteAudit } from './write-audit';
 type Check = InvariantReport['checks'][number];
 
 export function checkInvariants(pool: Pool, sampleSize = 32): InvariantReport {
-  const checks: Check[] = [singleOwner(pool), guestOnOneHost(pool), acknowledgedWrites(pool, sampleSize), databaseAgrees(pool)];
+  const checks: Check[] = [
+    singleOwner(pool),
+    guestOnOneHost(pool),
+    acknowledgedWrites(pool, sampleSize),
+    databaseAgrees(pool),
+  ];
   return { ok: checks.every((c) => c.ok), checkedAt: pool.clock.now(), checks };
 }
 
@@ -29,14 +34,18 @@ function singleOwner(pool: Pool): Check {
   const bad: string[] = [];
   const notes: string[] = [];
   for (const vdiId of volumeIds(pool)) {
-    const believers = [...pool.dom0s.values()].filter((d) => !pool.hostDown(d.hostId) && d.volumeClient.owns(vdiId)).map((d) => d.hostId);
+    const believers = [...pool.dom0s.values()]
+      .filter((d) => !pool.hostDown(d.hostId) && d.volumeClient.owns(vdiId))
+      .map((d) => d.hostId);
     const tag = pool.ownerOf(vdiId);
     if (believers.length > 1) {
       bad.push(vdiId);
       notes.push(`${vdiId} is owned by the volume clients of ${believers.join(' and ')}`);
     } else if (believers.length === 1 && tag !== believers[0]) {
       bad.push(vdiId);
-      notes.push(`${vdiId}: the client on ${believers[0]} believes it owns it but the tag says ${tag ?? 'nobody'}`);
+      notes.push(
+        `${vdiId}: the client on ${believers[0]} believes it owns it but the tag says ${tag ?? 'nobody'}`,
+      );
     }
   }
   return {
@@ -69,7 +78,9 @@ function guestOnOneHost(pool: Pool): Check {
   return {
     name: 'guest-on-one-host',
     ok: bad.length === 0,
-    detail: bad.length ? notes.join('; ') : `each of ${running} running guests is on exactly one host, which owns its volumes`,
+    detail: bad.length
+      ? notes.join('; ')
+      : `each of ${running} running guests is on exactly one host, which owns its volumes`,
     subjects: bad,
   };
 }
@@ -92,19 +103,29 @@ function acknowledgedWrites(pool: Pool, n: number): Check {
     checked++;
     if (!WriteAudit.matches(w, data)) {
       bad.push(w.vdiId);
-      notes.push(`${w.vdiId}: ${w.length} bytes at offset ${w.offset}, acknowledged at ${w.at} ms, read back different`);
+      notes.push(
+        `${w.vdiId}: ${w.length} bytes at offset ${w.offset}, acknowledged at ${w.at} ms, read back different`,
+      );
     }
   }
   return {
     name: 'acknowledged-writes',
     ok: bad.length === 0,
-    detail: bad.length ? notes.join('; ') : `${checked} of ${pool.audit.size} recorded acknowledged writes re-read and matched`,
+    detail: bad.length
+      ? notes.join('; ')
+      : `${checked} of ${pool.audit.size} recorded acknowledged writes re-read and matched`,
     subjects: [...new Set(bad)],
   };
 }
 
 function databaseAgrees(pool: Pool): Check {
-  if (pool.role.vacant) return { name: 'database-agrees', ok: true, detail: 'volume server role vacant: compared after takeover', subjects: [] };
+  if (pool.role.vacant)
+    return {
+      name: 'database-agrees',
+      ok: true,
+      detail: 'volume server role vacant: compared after takeover',
+      subjects: [],
+    };
   const vsSets = new Map<string, Set<string>>();
   for (const s of pool.role.server.listSnapshots()) {
     if (!s.setId) continue;
@@ -122,13 +143,17 @@ function databaseAgrees(pool: Pool): Check {
   const bad: string[] = [];
   for (const [setId, members] of dbSets) {
     const vs = vsSets.get(setId);
-    if (!vs || [...members].some((m) => !vs.has(m))) bad.push(`${setId} (recorded, missing in the volume server)`);
+    if (!vs || [...members].some((m) => !vs.has(m)))
+      bad.push(`${setId} (recorded, missing in the volume server)`);
   }
-  for (const setId of vsSets.keys()) if (!dbSets.has(setId)) bad.push(`${setId} (in the volume server, not recorded)`);
+  for (const setId of vsSets.keys())
+    if (!dbSets.has(setId)) bad.push(`${setId} (in the volume server, not recorded)`);
   return {
     name: 'database-agrees',
     ok: bad.length === 0,
-    detail: bad.length ? `snapshot sets disagree: ${bad.join(', ')}` : `${dbSets.size} snapshot sets recorded, all present in the volume server`,
+    detail: bad.length
+      ? `snapshot sets disagree: ${bad.join(', ')}`
+      : `${dbSets.size} snapshot sets recorded, all present in the volume server`,
     subjects: bad,
   };
 }

@@ -11,10 +11,19 @@
  * version, never a torn one; a file that does not parse or validate is an error naming the
  * file, never a silent reset.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { XdcError, asXdcError } from './errors';
+import { asXdcError, XdcError } from './errors';
 
 export const LAB_FORMAT = 'xdc-lab/1';
 
@@ -77,6 +86,8 @@ export const LabSpec = z.object({
   volumeServerHost: Id,
   /** Partitioned nodes at save time (faults persist across a restart of the lab). */
   partitioned: z.array(Id).default([]),
+  /** Pool time (ms) when the lab was last written: a reopened lab's clock continues from it. */
+  clockMs: z.number().min(0).default(0),
   failedDisks: z.array(Id).default([]),
 });
 export type LabSpec = z.infer<typeof LabSpec>;
@@ -102,7 +113,10 @@ export function readLabSpec(labDir: string): LabSpec {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new XdcError('ERR_LAB_CORRUPT', `${file}: not valid JSON (${(e as Error).message}); the lab was not opened`);
+    throw new XdcError(
+      'ERR_LAB_CORRUPT',
+      `${file}: not valid JSON (${(e as Error).message}); the lab was not opened`,
+    );
   }
   const parsed = LabSpec.safeParse(json);
   if (!parsed.success) {
@@ -124,15 +138,19 @@ function checkReferences(file: string, spec: LabSpec): void {
   const bad = (what: string) => {
     throw new XdcError('ERR_LAB_CORRUPT', `${file}: ${what}; the lab was not opened`);
   };
-  if (!hosts.has(spec.volumeServerHost)) bad(`volume server host ${spec.volumeServerHost} is not a host of the pool`);
-  if (spec.centralHost !== undefined && !hosts.has(spec.centralHost)) bad(`central server host ${spec.centralHost} is not a host of the pool`);
-  for (const d of spec.diskGroup.diskIds) if (!disks.has(d)) bad(`disk group ${spec.diskGroup.id} names unknown disk ${d}`);
+  if (!hosts.has(spec.volumeServerHost))
+    bad(`volume server host ${spec.volumeServerHost} is not a host of the pool`);
+  if (spec.centralHost !== undefined && !hosts.has(spec.centralHost))
+    bad(`central server host ${spec.centralHost} is not a host of the pool`);
+  for (const d of spec.diskGroup.diskIds)
+    if (!disks.has(d)) bad(`disk group ${spec.diskGroup.id} names unknown disk ${d}`);
   const ids = new Set<string>();
   for (const g of spec.guests) {
     if (ids.has(g.id)) bad(`guest id ${g.id} appears twice`);
     ids.add(g.id);
     if (!hosts.has(g.hostId)) bad(`guest ${g.id} runs on unknown host ${g.hostId}`);
-    for (const v of g.vbds) if (!vols.has(v.vdiId)) bad(`guest ${g.id} LUN ${v.lun} names unknown volume ${v.vdiId}`);
+    for (const v of g.vbds)
+      if (!vols.has(v.vdiId)) bad(`guest ${g.id} LUN ${v.lun} names unknown volume ${v.vdiId}`);
   }
 }
 

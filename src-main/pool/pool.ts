@@ -8,15 +8,9 @@
  * the invariants, but the parts themselves talk only through xprtld and SCSI.
  */
 import { mkdirSync } from 'node:fs';
-import type {
-  FaultKind,
-  InvariantReport,
-  MigrationJob,
-  PoolEvent,
-  PoolView,
-} from '../api/contract';
-import type { Caller, ApiService } from '../api/service-types';
+import type { FaultKind, InvariantReport, MigrationJob, PoolEvent, PoolView } from '../api/contract';
 import type { PoolPort } from '../api/service';
+import type { ApiService, Caller } from '../api/service-types';
 import type { AuthOptions } from './central/auth';
 import { CentralServer } from './central/central-server';
 import { NodeSession } from './central/node-session';
@@ -25,16 +19,16 @@ import { Dom0 } from './dom0/dom0';
 import { VolumeServerRole } from './dom0/volume-server-role';
 import { XdcError } from './errors';
 import { GuestVm } from './guest-vm';
+import { checkInvariants } from './invariants';
 import { type LabSpec, labExists, readLabSpec, writeLabSpec } from './lab';
+import type { MigrationPort } from './migrate/port';
+import { createMigrationPort } from './migrate/port';
 import { type PoolClock, ScaledClock } from './net/clock';
 import { Fabric } from './net/fabric';
 import { Xprtld } from './net/xprtld';
 import { SharedDisks } from './storage/shared-disks';
-import { checkInvariants } from './invariants';
 import { buildPoolView } from './view';
 import { WriteAudit } from './write-audit';
-import type { MigrationPort } from './migrate/port';
-import { createMigrationPort } from './migrate/port';
 
 export interface PoolOptions {
   labDir: string;
@@ -74,7 +68,13 @@ export class Pool implements PoolPort {
   private takeoverTimer: ReturnType<PoolClock['setTimer']> | null = null;
   private closed = false;
 
-  private constructor(o: PoolOptions, spec: LabSpec, disks: SharedDisks, role: VolumeServerRole, clock: PoolClock) {
+  private constructor(
+    o: PoolOptions,
+    spec: LabSpec,
+    disks: SharedDisks,
+    role: VolumeServerRole,
+    clock: PoolClock,
+  ) {
     this.labDir = o.labDir;
     this.spec = spec;
     this.clock = clock;
@@ -93,11 +93,17 @@ export class Pool implements PoolPort {
     const fresh = !labExists(o.labDir);
     const spec = fresh ? (o.spec ?? demoLabSpec()) : readLabSpec(o.labDir);
     const clock = o.clock ?? new ScaledClock(1);
+    clock.resumeFrom(spec.clockMs);
     const disks = SharedDisks.open(o.labDir);
     let role: VolumeServerRole;
     try {
       if (fresh) for (const d of spec.disks) if (!disks.has(d.id)) disks.create(d.id, d.sizeBytes);
-      role = new VolumeServerRole({ labDir: o.labDir, disks, hostId: spec.volumeServerHost, now: () => clock.now() });
+      role = new VolumeServerRole({
+        labDir: o.labDir,
+        disks,
+        hostId: spec.volumeServerHost,
+        now: () => clock.now(),
+      });
     } catch (e) {
       disks.close();
       throw e;
@@ -115,7 +121,8 @@ export class Pool implements PoolPort {
   private async boot(o: PoolOptions, fresh: boolean): Promise<void> {
     const spec = this.spec;
     if (fresh) await this.provisionStorage();
-    for (const d of spec.failedDisks) if (this.disks.has(d)) this.disks.fail(d, 'failed before the lab was saved');
+    for (const d of spec.failedDisks)
+      if (this.disks.has(d)) this.disks.fail(d, 'failed before the lab was saved');
 
     this.central = await CentralServer.open({
       labDir: this.labDir,
@@ -126,7 +133,12 @@ export class Pool implements PoolPort {
       port: o.port,
       resolveVdi: (naa) => this.resolveNaa(naa),
     });
-    this.console = new NodeSession(this.central.auth, 'console', this.central.auth.registerNode('console', 'central'), o.auth?.now);
+    this.console = new NodeSession(
+      this.central.auth,
+      'console',
+      this.central.auth.registerNode('console', 'central'),
+      o.auth?.now,
+    );
 
     for (const h of spec.hosts) {
       const dom0 = await Dom0.start({
@@ -141,7 +153,12 @@ export class Pool implements PoolPort {
       this.dom0s.set(h.id, dom0);
     }
     const centralHost = spec.centralHost ?? spec.hosts[spec.hosts.length - 1]!.id;
-    this.fabric.register({ id: CENTRAL_ID, kind: 'central', hostId: centralHost, xprtld: this.central.xprtld });
+    this.fabric.register({
+      id: CENTRAL_ID,
+      kind: 'central',
+      hostId: centralHost,
+      xprtld: this.central.xprtld,
+    });
 
     for (const g of spec.guests) {
       const vm = await GuestVm.create({
@@ -169,12 +186,24 @@ export class Pool implements PoolPort {
         await vm.boot();
       } catch (e) {
         vm.state = 'crashed';
-        this.event('guest.boot-failed', 'pool', vm.id, `guest ${vm.id} could not start on ${vm.hostId}: ${(e as Error).message}`);
+        this.event(
+          'guest.boot-failed',
+          'pool',
+          vm.id,
+          `guest ${vm.id} could not start on ${vm.hostId}: ${(e as Error).message}`,
+        );
       }
     }
     if (fresh) writeLabSpec(this.labDir, spec);
-    this.event('lab.opened', 'pool', null, `lab ${spec.name} opened from ${this.labDir} (${spec.hosts.length} hosts, ${spec.guests.length} guests)`);
-    this.log(`lab ${spec.name}: ${spec.hosts.length} hosts, ${spec.guests.length} guests, volume server on ${this.role.hostId}`);
+    this.event(
+      'lab.opened',
+      'pool',
+      null,
+      `lab ${spec.name} opened from ${this.labDir} (${spec.hosts.length} hosts, ${spec.guests.length} guests)`,
+    );
+    this.log(
+      `lab ${spec.name}: ${spec.hosts.length} hosts, ${spec.guests.length} guests, volume server on ${this.role.hostId}`,
+    );
   }
 
   /** A new lab: the disk group on its shared disks and the guests' volumes (through the SM API). */
@@ -195,14 +224,21 @@ export class Pool implements PoolPort {
   private async recoverPlacement(): Promise<void> {
     const vs = this.role.server;
     for (const vm of this.guests.values()) {
-      const owners = new Set(vm.vbds.map((v) => this.ownerOf(v.vdiId)).filter((h): h is string => h !== null));
+      const owners = new Set(
+        vm.vbds.map((v) => this.ownerOf(v.vdiId)).filter((h): h is string => h !== null),
+      );
       if (owners.size === 1) {
         const [owner] = [...owners];
         if (owner && owner !== vm.hostId && this.dom0s.has(owner) && !this.hostDown(owner)) {
           const from = vm.hostId;
           vm.placeOn(this.dom0(owner));
           for (const v of vm.vbds) v.ring.reconnect(this.dom0(owner).volumeClient);
-          this.event('guest.recovered', 'pool', vm.id, `guest ${vm.id} placed on ${owner}, where its volumes are owned (lab.json said ${from})`);
+          this.event(
+            'guest.recovered',
+            'pool',
+            vm.id,
+            `guest ${vm.id} placed on ${owner}, where its volumes are owned (lab.json said ${from})`,
+          );
         }
       }
       for (const v of vm.vbds) {
@@ -250,13 +286,27 @@ export class Pool implements PoolPort {
   }
 
   /** Records an event in the central server's event log. */
-  event(kind: string, source: string, subject: string | null, message: string, data?: Record<string, unknown>): PoolEvent {
-    return this.central.events.append({ time: this.clock.now(), kind, source, subject, message, data: data ?? null });
+  event(
+    kind: string,
+    source: string,
+    subject: string | null,
+    message: string,
+    data?: Record<string, unknown>,
+  ): PoolEvent {
+    return this.central.events.append({
+      time: this.clock.now(),
+      kind,
+      source,
+      subject,
+      message,
+      data: data ?? null,
+    });
   }
 
   /** Writes lab.json now (placement, faults, volume server host): called at every such change. */
   persistSpec(): void {
     this.spec.volumeServerHost = this.role.hostId;
+    this.spec.clockMs = Math.max(this.spec.clockMs, this.clock.now());
     writeLabSpec(this.labDir, this.spec);
   }
 
@@ -291,35 +341,44 @@ export class Pool implements PoolPort {
             await vm.boot();
             restarted.push(vm.id);
           } catch (e) {
-            this.event('guest.boot-failed', target, vm.id, `guest ${vm.id} could not restart: ${(e as Error).message}`);
+            this.event(
+              'guest.boot-failed',
+              target,
+              vm.id,
+              `guest ${vm.id} could not restart: ${(e as Error).message}`,
+            );
           }
         }
         return `host ${target} is back${restarted.length ? `; guests ${restarted.join(', ')} restarted on it` : ''}`;
       }
       case 'partition': {
         if (!this.hasNode(target)) throw new XdcError('ERR_NOT_FOUND', `no node ${target} in this pool`);
-        if (this.spec.partitioned.includes(target)) throw new XdcError('ERR_CONFLICT', `${target} is already partitioned`);
+        if (this.spec.partitioned.includes(target))
+          throw new XdcError('ERR_CONFLICT', `${target} is already partitioned`);
         this.fabric.partition(target);
         this.spec.partitioned.push(target);
         return `${target} is cut off from the rest of the pool's network`;
       }
       case 'heal': {
         if (!this.hasNode(target)) throw new XdcError('ERR_NOT_FOUND', `no node ${target} in this pool`);
-        if (!this.spec.partitioned.includes(target)) throw new XdcError('ERR_CONFLICT', `${target} is not partitioned`);
+        if (!this.spec.partitioned.includes(target))
+          throw new XdcError('ERR_CONFLICT', `${target} is not partitioned`);
         this.fabric.heal(target);
         this.spec.partitioned = this.spec.partitioned.filter((p) => p !== target);
         return `${target} is reachable again`;
       }
       case 'disk-fail': {
         this.disks.get(target);
-        if (this.spec.failedDisks.includes(target)) throw new XdcError('ERR_CONFLICT', `disk ${target} has already failed`);
+        if (this.spec.failedDisks.includes(target))
+          throw new XdcError('ERR_CONFLICT', `disk ${target} has already failed`);
         this.disks.fail(target, 'injected disk failure');
         this.spec.failedDisks.push(target);
         return `disk ${target} failed: I/O to its extents now ends in an error`;
       }
       case 'disk-restore': {
         this.disks.get(target);
-        if (!this.spec.failedDisks.includes(target)) throw new XdcError('ERR_CONFLICT', `disk ${target} has not failed`);
+        if (!this.spec.failedDisks.includes(target))
+          throw new XdcError('ERR_CONFLICT', `disk ${target} has not failed`);
         this.disks.restore(target);
         this.spec.failedDisks = this.spec.failedDisks.filter((d) => d !== target);
         return `disk ${target} is back`;
@@ -347,7 +406,12 @@ export class Pool implements PoolPort {
     this.migrations?.onHostDown(hostId);
     if (this.role.hostId === hostId && !this.role.vacant) {
       this.role.hostDown(hostId);
-      this.event('volume-server.lost', 'pool', hostId, `the volume server's host ${hostId} is down; metadata changes wait for a takeover`);
+      this.event(
+        'volume-server.lost',
+        'pool',
+        hostId,
+        `the volume server's host ${hostId} is down; metadata changes wait for a takeover`,
+      );
       if (this.takeoverTimer) this.clock.clearTimer(this.takeoverTimer);
       this.takeoverTimer = this.clock.setTimer(this.takeoverDelayMs, () => {
         this.takeoverTimer = null;
@@ -363,7 +427,12 @@ export class Pool implements PoolPort {
     const from = this.role.hostId;
     this.role.takeover(hostId);
     this.persistSpec();
-    this.event('volume-server.takeover', hostId, hostId, `host ${hostId} took over the volume server role from ${from}; no metadata lost`);
+    this.event(
+      'volume-server.takeover',
+      hostId,
+      hostId,
+      `host ${hostId} took over the volume server role from ${from}; no metadata lost`,
+    );
   }
 
   // ------------------------------------------------------------------ the one API's operations
@@ -379,15 +448,35 @@ export class Pool implements PoolPort {
 
   async dcliComplete(guestId: string, line: string): Promise<{ candidates: string[]; replaceFrom: number }> {
     this.guest(guestId);
-    return this.fabric.call(this.console, guestId, 'POST', '/xdc/v1/dcli/complete', { line }, { timeoutMs: 5000 });
+    return this.fabric.call(
+      this.console,
+      guestId,
+      'POST',
+      '/xdc/v1/dcli/complete',
+      { line },
+      { timeoutMs: 5000 },
+    );
   }
 
   async runScript(guestId: string, script: string, args: Record<string, string>, caller: Caller) {
     this.guest(guestId);
-    this.event('script.run', caller.principal, guestId, `${caller.principal} runs management script ${script} in ${guestId} through the central server`, { args });
-    return this.fabric.call<{ exitCode: number; output: string }>(this.central.session, guestId, 'POST', `/xdc/v1/scripts/${encodeURIComponent(script)}`, args, {
-      timeoutMs: 30_000,
-    });
+    this.event(
+      'script.run',
+      caller.principal,
+      guestId,
+      `${caller.principal} runs management script ${script} in ${guestId} through the central server`,
+      { args },
+    );
+    return this.fabric.call<{ exitCode: number; output: string }>(
+      this.central.session,
+      guestId,
+      'POST',
+      `/xdc/v1/scripts/${encodeURIComponent(script)}`,
+      args,
+      {
+        timeoutMs: 30_000,
+      },
+    );
   }
 
   checkMigration(guestId: string, to: string) {
@@ -416,7 +505,12 @@ export class Pool implements PoolPort {
 
   setClockSpeed(speed: number): { now: number; speed: number } {
     this.clock.setSpeed(speed);
-    this.event('clock.speed', 'pool', null, speed === 0 ? 'pool clock paused' : `pool clock runs at ${speed}x`);
+    this.event(
+      'clock.speed',
+      'pool',
+      null,
+      speed === 0 ? 'pool clock paused' : `pool clock runs at ${speed}x`,
+    );
     return { now: this.clock.now(), speed: this.clock.speed };
   }
 

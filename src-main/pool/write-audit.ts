@@ -30,7 +30,7 @@ export class WriteAudit {
   /** Wraps a data path so every acknowledged write is recorded. */
   wrap(path: VolumeDataPath): VolumeDataPath {
     return {
-      read: (v, h, o, l) => path.read(v, h, o, l),
+      read: (v, h, o, l, into) => path.read(v, h, o, l, into),
       flush: (v, h) => path.flush(v, h),
       sizeOf: (v) => path.sizeOf(v),
       ownerOf: (v) => path.ownerOf(v),
@@ -44,7 +44,9 @@ export class WriteAudit {
 
   record(vdiId: string, offset: number, data: Uint8Array): void {
     const end = offset + data.length;
-    const list = (this.byVolume.get(vdiId) ?? []).filter((w) => w.offset + w.length <= offset || w.offset >= end);
+    const list = (this.byVolume.get(vdiId) ?? []).filter(
+      (w) => w.offset + w.length <= offset || w.offset >= end,
+    );
     list.push({ vdiId, offset, length: data.length, crc: crc32(data), at: this.now() });
     if (list.length > PER_VOLUME) list.splice(0, list.length - PER_VOLUME);
     this.byVolume.set(vdiId, list);

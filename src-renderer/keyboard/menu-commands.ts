@@ -1,10 +1,10 @@
 /**
  * The Electron application menu's commands (File/View/Pool), received over the shell's bridge
- * and run through the same actions as the buttons and shortcuts. The command type is the
- * shell's (type-only import: nothing from main is bundled); the shape is checked here again
+ * and run through the same actions as the buttons and shortcuts. The command type comes from
+ * the wire shapes (src-main/api/wire.ts, type-only); the shape is checked here again
  * because it crossed a process boundary.
  */
-import type { MenuCommand } from '../../src-main/app/menu-commands';
+import type { MenuCommand } from '../../src-main/api/wire';
 import type { Actions } from '../actions';
 
 function asMenuCommand(value: unknown): MenuCommand | null {

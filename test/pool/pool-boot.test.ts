@@ -79,7 +79,11 @@ describe('the demo pool', () => {
     const ok = await t.pool.dcli('g5', 'dcli io verify 1 --offset 1048576 --length 65536 --seed 42', ADMIN);
     expect(ok.output).toMatch(/match|verified|ok/i);
     expect(ok.exitCode).toBe(0);
-    const wrong = await t.pool.dcli('g5', 'dcli io verify 1 --offset 1048576 --length 65536 --seed 43', ADMIN);
+    const wrong = await t.pool.dcli(
+      'g5',
+      'dcli io verify 1 --offset 1048576 --length 65536 --seed 43',
+      ADMIN,
+    );
     expect(wrong.exitCode).not.toBe(0);
   });
 });

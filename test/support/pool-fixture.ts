@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Caller } from '../../src-main/api/service-types';
 import { demoLabSpec } from '../../src-main/pool/demo';
 import type { LabSpec } from '../../src-main/pool/lab';
 import { VirtualClock } from '../../src-main/pool/net/clock';
 import { Pool } from '../../src-main/pool/pool';
-import type { Caller } from '../../src-main/api/service-types';
 
 export const ADMIN: Caller = { principal: 'user:admin', role: 'admin' };
 

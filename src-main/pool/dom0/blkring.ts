@@ -13,7 +13,7 @@ import type { LunBackend, LunIdentity } from '../scsi/backend';
 /** What the ring needs of a volume client (dom0/volume-client.ts implements it). */
 export interface RingVolumeClient {
   readonly hostId: string;
-  read(vdiId: string, offset: number, length: number): Promise<Buffer>;
+  read(vdiId: string, offset: number, length: number, into?: Buffer): Promise<Buffer>;
   write(vdiId: string, offset: number, data: Buffer): Promise<void>;
   flush(vdiId: string): Promise<void>;
   sizeOf(vdiId: string): number;
@@ -53,8 +53,8 @@ export class BlockRing implements LunBackend {
     return Math.floor(this.client.sizeOf(this.vdiId) / this.blockSize);
   }
 
-  read(lba: number, blocks: number): Promise<Buffer> {
-    return this.submit((c) => c.read(this.vdiId, lba * this.blockSize, blocks * this.blockSize));
+  read(lba: number, blocks: number, into?: Buffer): Promise<Buffer> {
+    return this.submit((c) => c.read(this.vdiId, lba * this.blockSize, blocks * this.blockSize, into));
   }
 
   write(lba: number, data: Buffer): Promise<void> {

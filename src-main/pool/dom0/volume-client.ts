@@ -106,9 +106,9 @@ export class VolumeClient {
     return [...this.owned].sort();
   }
 
-  async read(vdiId: string, offset: number, length: number): Promise<Buffer> {
+  async read(vdiId: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     this.checkIo('read', vdiId);
-    return this.dataPath.read(vdiId, this.hostId, offset, length);
+    return this.dataPath.read(vdiId, this.hostId, offset, length, into);
   }
 
   async write(vdiId: string, offset: number, data: Uint8Array): Promise<void> {

@@ -19,7 +19,8 @@ export class VolumeServerRole {
   constructor(private readonly opts: VolumeServerOptions) {
     this.current = VolumeServer.open(opts);
     this.dataPath = {
-      read: (vdiId, hostId, offset, length) => this.current.io.read(vdiId, hostId, offset, length),
+      read: (vdiId, hostId, offset, length, into) =>
+        this.current.io.read(vdiId, hostId, offset, length, into),
       write: (vdiId, hostId, offset, data) => this.current.io.write(vdiId, hostId, offset, data),
       flush: (vdiId, hostId) => this.current.io.flush(vdiId, hostId),
       sizeOf: (vdiId) => this.current.io.sizeOf(vdiId),

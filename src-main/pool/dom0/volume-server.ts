@@ -192,6 +192,22 @@ export class VolumeServer {
     return out;
   }
 
+  /**
+   * The chunk indexes of the snapshot's parent written since the snapshot was taken: exactly the
+   * keys of its COW map and of every newer snapshot's (a chunk is copied into the newest snapshot
+   * the first time it is overwritten). A restore needs to copy back only these.
+   */
+  changedChunksSince(snapId: string): number[] {
+    this.checkUp('read a snapshot');
+    const s = findVdi(this.ctx, snapId);
+    if (s.kind !== 'snapshot') throw new XdcError('ERR_BAD_REQUEST', `${snapId} is not a snapshot`);
+    const chain = s.parent.snapshots;
+    const changed = new Set<number>();
+    for (let i = chain.indexOf(s); i >= 0 && i < chain.length; i++)
+      for (const c of chain[i]!.map.keys()) changed.add(c);
+    return [...changed].sort((a, b) => a - b);
+  }
+
   getSnapshot(snapId: string): SnapshotInfo {
     this.checkUp('read a snapshot');
     const v = findVdi(this.ctx, snapId);

@@ -88,6 +88,7 @@ export function volumeServerStore(server: () => VolumeServer): SnapshotStore {
         throw e;
       }
     },
+    changedChunks: (snapId) => server().changedChunksSince(snapId),
     membersOf: (setId) =>
       server()
         .listSnapshots()

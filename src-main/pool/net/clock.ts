@@ -21,6 +21,11 @@ export interface PoolClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   readonly speed: number;
   setSpeed(speed: number): void;
+  /**
+   * Moves pool time forward to `ms` if it is behind (a reopened lab continues from the time it
+   * was saved at, so timestamps stay monotonic across restarts). Never moves time backwards.
+   */
+  resumeFrom(ms: number): void;
 }
 
 interface PendingTimer {
@@ -94,6 +99,10 @@ export class VirtualClock extends TimerQueue implements PoolClock {
     this.speed = speed;
   }
 
+  resumeFrom(ms: number): void {
+    if (ms > this.current) this.current = ms;
+  }
+
   setTimer(delayMs: number, fire: () => void): TimerHandle {
     return { id: this.addTimer(this.current + Math.max(0, delayMs), fire).id };
   }
@@ -135,12 +144,14 @@ export class VirtualClock extends TimerQueue implements PoolClock {
       const next = this.earliest();
       if (!next) {
         // Maybe waiting on real I/O (a file, a socket): give it wall time, but not forever.
-        if (++idleTurns > 200) throw new Error('VirtualClock.run: promise pending and no pool timer scheduled');
+        if (++idleTurns > 200)
+          throw new Error('VirtualClock.run: promise pending and no pool timer scheduled');
         await new Promise<void>((r) => setTimeout(r, 2));
         continue;
       }
       idleTurns = 0;
-      if (next.due > deadline) throw new Error(`VirtualClock.run: promise still pending after ${maxMs} ms of pool time`);
+      if (next.due > deadline)
+        throw new Error(`VirtualClock.run: promise still pending after ${maxMs} ms of pool time`);
       await this.advance(next.due - this.current);
     }
   }
@@ -169,6 +180,13 @@ export class ScaledClock extends TimerQueue implements PoolClock {
 
   now(): number {
     return this.poolBase + (performance.now() - this.wallBase) * this.currentSpeed;
+  }
+
+  resumeFrom(ms: number): void {
+    if (ms <= this.now()) return;
+    this.poolBase = ms;
+    this.wallBase = performance.now();
+    this.schedule();
   }
 
   setSpeed(speed: number): void {

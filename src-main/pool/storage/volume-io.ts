@@ -18,7 +18,8 @@ import { CHUNK_BYTES, chunksIn, formatBytes } from './units';
 /** What a volume client needs of the storage to do I/O. */
 export interface VolumeDataPath {
   /** Reads a writable VDI the host owns, or any snapshot (snapshots need no owner). */
-  read(vdiId: string, hostId: string, offset: number, length: number): Buffer;
+  /** `into` (when big enough) receives the bytes and a view of it is returned: no allocation. */
+  read(vdiId: string, hostId: string, offset: number, length: number, into?: Buffer): Buffer;
   write(vdiId: string, hostId: string, offset: number, data: Uint8Array): void;
   flush(vdiId: string, hostId: string): void;
   sizeOf(vdiId: string): number;
@@ -37,10 +38,10 @@ export class VolumeIo implements VolumeDataPath {
     private readonly canRecord: () => void = () => undefined,
   ) {}
 
-  read(vdiId: string, hostId: string, offset: number, length: number): Buffer {
+  read(vdiId: string, hostId: string, offset: number, length: number, into?: Buffer): Buffer {
     const v = this.find(vdiId);
     checkRange(v, 'read', offset, length);
-    const buf = Buffer.allocUnsafe(length);
+    const buf = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     if (v.kind === 'snapshot') {
       this.readChunked(buf, offset, (c) => this.snapshotLoc(v, c));
       return buf;

@@ -19,6 +19,7 @@ export const GuestNode = memo(function GuestNode({ data, selected, dragging }: N
       data-testid={`guest-${id}`}
       data-host={guest.hostId}
       data-state={guest.state}
+      data-central={guest.central ? 'true' : 'false'}
       data-phase={m?.phase ?? ''}
       title="drag onto another host to migrate · double-click for a terminal · right-click for faults"
     >
@@ -33,7 +34,8 @@ export const GuestNode = memo(function GuestNode({ data, selected, dragging }: N
         {guest.state !== 'running' && guest.state !== 'migrating' && (
           <span className={`badge badge-${guest.state}`}>{guest.state}</span>
         )}
-        {!m && (
+        {guest.central && !m && <span className="muted">VRTSat · DB · API</span>}
+        {!guest.central && !m && (
           <span className="muted">
             {guest.luns.length} LUN · {guest.apps.length} app
           </span>

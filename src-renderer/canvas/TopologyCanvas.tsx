@@ -58,7 +58,8 @@ export function TopologyCanvas() {
     const pool = store.getState().pool;
     return structure && pool ? layoutTopology(pool) : EMPTY_LAYOUT;
   }, [structure, store]);
-  const baseNodes = useMemo(() => toFlowNodes(layout), [layout]);
+  const centralGuestId = useXdc((s) => s.pool?.centralGuestId ?? '');
+  const baseNodes = useMemo(() => toFlowNodes(layout, new Set([centralGuestId])), [layout, centralGuestId]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: edges change when an owner changes
   const edges = useMemo(
     () => toOwnerEdges(store.getState().pool?.volumes ?? [], layout),
@@ -179,7 +180,7 @@ export function TopologyCanvas() {
         <Controls showInteractive={false} />
         <MiniMap pannable zoomable nodeStrokeWidth={2} />
         {dropHint && dropHint.status !== 'checking' && (
-          <Panel position="top-center">
+          <Panel position="bottom-center">
             <div
               className={`drop-hint drop-${dropHint.status}`}
               data-testid="drop-reason"

@@ -20,7 +20,11 @@ export interface OwnerEdgeData extends Record<string, unknown> {
 
 export type OwnerEdge = Edge<OwnerEdgeData, 'owner'>;
 
-export function toFlowNodes(layout: TopologyLayout): TopologyNode[] {
+/**
+ * `pinnedGuests`: guests that cannot be dragged (the central server VM: the pool does not
+ * migrate it, so offering the gesture would only ever end in a refusal).
+ */
+export function toFlowNodes(layout: TopologyLayout, pinnedGuests: ReadonlySet<string> = new Set()): TopologyNode[] {
   // React Flow wants parents before their children.
   const parentsFirst = [...layout.nodes].sort(
     (a, b) => Number(a.parentId !== null) - Number(b.parentId !== null),
@@ -33,7 +37,7 @@ export function toFlowNodes(layout: TopologyLayout): TopologyNode[] {
     height: n.height,
     ...(n.parentId ? { parentId: n.parentId } : {}),
     data: { objectId: n.objectId },
-    draggable: n.kind === 'guest',
+    draggable: n.kind === 'guest' && !pinnedGuests.has(n.objectId),
     selectable: true,
     connectable: false,
     // Group boxes stay under their children and under dragged guests.

@@ -63,18 +63,20 @@ export function ContextMenu() {
     if (!g) return null;
     items = (
       <>
-        <div className="menu-title">{g.name}</div>
-        <Item
-          action="terminal"
-          onClick={() => {
-            close();
-            store.getState().openTerminal(g.id);
-          }}
-        >
-          Open terminal
-        </Item>
+        <div className="menu-title">{g.central ? `${g.name} (central server)` : g.name}</div>
+        {!g.central && (
+          <Item
+            action="terminal"
+            onClick={() => {
+              close();
+              store.getState().openTerminal(g.id);
+            }}
+          >
+            Open terminal
+          </Item>
+        )}
         {pool.hosts
-          .filter((h) => h.id !== g.hostId)
+          .filter((h) => h.id !== g.hostId && !g.central)
           .map((h) => (
             <Item
               key={h.id}

@@ -13,15 +13,22 @@ export interface TerminalsSlice {
   showTerminal(guestId: string): void;
 }
 
-export const createTerminalsSlice: StateCreator<XdcState, [], [], TerminalsSlice> = (set) => ({
+export const createTerminalsSlice: StateCreator<XdcState, [], [], TerminalsSlice> = (set, get) => ({
   terminalTabs: [],
   activeTerminal: null,
-  openTerminal: (guestId) =>
+  openTerminal: (guestId) => {
+    // The central server VM is the management server, not a managed guest: it runs no DCLI.
+    const guest = get().pool?.guests.find((g) => g.id === guestId);
+    if (guest?.central) {
+      get().notify('info', `${guest.name} is the central server: it runs no DCLI; open a managed guest's terminal`);
+      return;
+    }
     set((s) => ({
       terminalTabs: s.terminalTabs.includes(guestId) ? s.terminalTabs : [...s.terminalTabs, guestId],
       activeTerminal: guestId,
       dockTab: 'terminals',
-    })),
+    }));
+  },
   closeTerminal: (guestId) =>
     set((s) => {
       const index = s.terminalTabs.indexOf(guestId);

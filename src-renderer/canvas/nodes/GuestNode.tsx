@@ -21,7 +21,11 @@ export const GuestNode = memo(function GuestNode({ data, selected, dragging }: N
       data-state={guest.state}
       data-central={guest.central ? 'true' : 'false'}
       data-phase={m?.phase ?? ''}
-      title="drag onto another host to migrate · double-click for a terminal · right-click for faults"
+      title={
+        guest.central
+          ? 'the central server VM: VRTSat, the database and the API · right-click for faults'
+          : 'drag onto another host to migrate · double-click for a terminal · right-click for faults'
+      }
     >
       <div className="guest-top">
         <span className={`os os-${guest.os}`}>{guest.os === 'windows' ? 'WIN' : 'LNX'}</span>
@@ -30,7 +34,10 @@ export const GuestNode = memo(function GuestNode({ data, selected, dragging }: N
       </div>
       <div className="guest-sub small">
         {guest.central && <span className="badge badge-central">central server</span>}
-        {!guest.reachable && <span className="badge badge-partitioned">unreachable</span>}
+        {/* A crashed guest is unreachable by definition: one badge says it. */}
+        {!guest.reachable && guest.state !== 'crashed' && (
+          <span className="badge badge-partitioned">unreachable</span>
+        )}
         {guest.state !== 'running' && guest.state !== 'migrating' && (
           <span className={`badge badge-${guest.state}`}>{guest.state}</span>
         )}

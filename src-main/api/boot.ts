@@ -5,6 +5,7 @@
  */
 
 import type { AuthOptions } from '../pool/central/auth';
+import { type ChapConfig, type IscsiPortal, startPoolIscsiTarget } from '../pool/iscsi';
 import type { LabSpec } from '../pool/lab';
 import type { PoolClock } from '../pool/net/clock';
 import { defaultLabDir, LabManager } from './labs';
@@ -14,7 +15,10 @@ import type { ApiService } from './service-types';
 export interface BootOptions {
   labDir?: string;
   port?: number;
+  /** Start the lab's iSCSI target on 127.0.0.1:iscsiPort (0 = any free port); absent: none. */
   iscsiPort?: number;
+  /** Require CHAP-MD5 of iSCSI initiators (secret of 12+ bytes); absent: no authentication. */
+  iscsiChap?: ChapConfig;
   log?: (line: string) => void;
   /** Tests: a VirtualClock; default a ScaledClock at 1x. */
   clock?: PoolClock;
@@ -29,6 +33,8 @@ export interface BootedLab {
   adminToken: string;
   labDir: string;
   labs: LabManager;
+  /** `127.0.0.1:<port>` of the iSCSI target when one was started. */
+  iscsiAddress?: string;
   close(): Promise<void>;
 }
 
@@ -45,8 +51,22 @@ export async function bootLab(o: BootOptions = {}): Promise<BootedLab> {
   service = createApiService(labs);
   const labDir = o.labDir ?? defaultLabDir();
   await labs.open(labDir, true);
-  if (o.iscsiPort !== undefined)
-    log(`iSCSI export was asked for (port ${o.iscsiPort}) but is not built yet; continuing without it`);
+  let iscsi: IscsiPortal | undefined;
+  if (o.iscsiPort !== undefined) {
+    try {
+      iscsi = await startPoolIscsiTarget({
+        pool: () => labs.current(),
+        port: o.iscsiPort,
+        chap: o.iscsiChap,
+        log,
+      });
+    } catch (e) {
+      await labs.close();
+      throw e;
+    }
+    // Sessions were logged in to the old lab's guests: a lab switch ends them.
+    labs.onSwitch(() => iscsi?.dropSessions('another lab was opened'));
+  }
   const pool = labs.current();
   const admin = pool.central.auth.issueUserToken('admin');
   return {
@@ -55,6 +75,10 @@ export async function bootLab(o: BootOptions = {}): Promise<BootedLab> {
     adminToken: admin.token,
     labDir: pool.labDir,
     labs,
-    close: () => labs.close(),
+    iscsiAddress: iscsi?.address,
+    close: async () => {
+      await iscsi?.close();
+      await labs.close();
+    },
   };
 }

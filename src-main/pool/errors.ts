@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   ERR_INTERNAL: 500,
   ERR_PAYLOAD_TOO_LARGE: 413,
   ERR_METHOD_NOT_ALLOWED: 405,
+  /** A job cut off by the lab closing or crashing (live migration). */
+  ERR_INTERRUPTED: 409,
 } as const;
 
 export type XdcErrorCode = keyof typeof ERROR_STATUS;

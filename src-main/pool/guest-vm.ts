@@ -76,10 +76,23 @@ export class GuestVm {
   }
 
   static async create(o: GuestVmOptions): Promise<GuestVm> {
-    const vm = new GuestVm(o);
-    await vm.xprtld.start();
-    o.fabric.register({ id: o.spec.id, kind: 'guest', hostId: o.host.hostId, xprtld: vm.xprtld });
+    const vm = GuestVm.prepare(o);
+    await vm.start();
     return vm;
+  }
+
+  /**
+   * The synchronous half of create (the guest's VRTSat registration and its parts): a pool
+   * prepares all its guests in ONE database transaction, not one fsync'd commit per guest.
+   */
+  static prepare(o: GuestVmOptions): GuestVm {
+    return new GuestVm(o);
+  }
+
+  /** The other half: its xprtld listens and the fabric knows it. */
+  async start(): Promise<void> {
+    await this.xprtld.start();
+    this.o.fabric.register({ id: this.o.spec.id, kind: 'guest', hostId: this.o.host.hostId, xprtld: this.xprtld });
   }
 
   get host(): Dom0 {

@@ -44,8 +44,10 @@ export function buildPoolView(pool: Pool): PoolView {
   }));
 
   const guests: GuestView[] = [];
+  // One read of the inventory for all guests (per-guest queries made GET /pool O(n) round trips into SQLite).
+  const inventories = pool.central.reports.allGuestViews();
   for (const vm of pool.guests.values()) {
-    const inv = pool.central.reports.guestView(vm.id);
+    const inv = inventories.get(vm.id) ?? { luns: [], apps: [], reportedAt: null };
     const badge = pool.migrations.badge(vm.id);
     guests.push({
       id: vm.id,

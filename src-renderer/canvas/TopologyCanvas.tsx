@@ -18,6 +18,7 @@ import {
   useReactFlow,
 } from '@xyflow/react';
 import { type MouseEvent as ReactMouseEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { PoolView } from '../../src-main/api/contract';
 import { useServices, useXdc } from '../context';
 import { layoutTopology, structureKey, type TopologyLayout } from '../layout/topology-layout';
 import type { SelectionKind } from '../state/selection-slice';
@@ -44,12 +45,35 @@ declare global {
   }
 }
 
+const MINIMAP_MAX_NODES = 300;
+
+// Selectors run on every store change (each event appends to the log): compute the keys once per
+// change of the pool's lists (kept by sharePool when unchanged), not once per event, or a
+// 500-guest pool spends its frames sorting strings.
+let lastStructure: { lists: unknown[]; key: string } | null = null;
+function structureKeyOf(pool: PoolView): string {
+  const lists = [pool.hosts, pool.guests, pool.disks, pool.diskGroups, pool.volumes];
+  if (!lastStructure || lists.some((l, i) => l !== lastStructure?.lists[i])) {
+    lastStructure = { lists, key: structureKey(pool) };
+  }
+  return lastStructure.key;
+}
+const ownershipKeys = new WeakMap<PoolView['volumes'], string>();
+function ownershipKeyOf(volumes: PoolView['volumes']): string {
+  let key = ownershipKeys.get(volumes);
+  if (key === undefined) {
+    key = ownershipKey(volumes);
+    ownershipKeys.set(volumes, key);
+  }
+  return key;
+}
+
 const EMPTY_LAYOUT: TopologyLayout = { nodes: [], byId: new Map(), width: 0, height: 0 };
 
 export function TopologyCanvas() {
   const { store, actions } = useServices();
-  const structure = useXdc((s) => (s.pool ? structureKey(s.pool) : ''));
-  const owners = useXdc((s) => (s.pool ? ownershipKey(s.pool.volumes) : ''));
+  const structure = useXdc((s) => (s.pool ? structureKeyOf(s.pool) : ''));
+  const owners = useXdc((s) => (s.pool ? ownershipKeyOf(s.pool.volumes) : ''));
   const dropHint = useXdc((s) => s.dragHover);
   const rf = useReactFlow<TopologyNode>();
 
@@ -171,14 +195,16 @@ export function TopologyCanvas() {
         panActivationKeyCode={null}
         selectionKeyCode={null}
         multiSelectionKeyCode={null}
-        minZoom={0.1}
+        minZoom={0.03}
         maxZoom={2.5}
         colorMode="dark"
         proOptions={{ hideAttribution: true }}
       >
         <Background variant={BackgroundVariant.Dots} gap={24} size={1} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeStrokeWidth={2} />
+        {/* The minimap redraws every node on each drag move: past a few hundred nodes that halves
+            the frame rate while dragging, and the fitted canvas is the overview anyway. */}
+        {nodes.length <= MINIMAP_MAX_NODES && <MiniMap pannable zoomable nodeStrokeWidth={2} />}
         {dropHint && dropHint.status !== 'checking' && (
           <Panel position="bottom-center">
             <div

@@ -24,7 +24,10 @@ export type OwnerEdge = Edge<OwnerEdgeData, 'owner'>;
  * `pinnedGuests`: guests that cannot be dragged (the central server VM: the pool does not
  * migrate it, so offering the gesture would only ever end in a refusal).
  */
-export function toFlowNodes(layout: TopologyLayout, pinnedGuests: ReadonlySet<string> = new Set()): TopologyNode[] {
+export function toFlowNodes(
+  layout: TopologyLayout,
+  pinnedGuests: ReadonlySet<string> = new Set(),
+): TopologyNode[] {
   // React Flow wants parents before their children.
   const parentsFirst = [...layout.nodes].sort(
     (a, b) => Number(a.parentId !== null) - Number(b.parentId !== null),

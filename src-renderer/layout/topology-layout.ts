@@ -79,8 +79,23 @@ export function structureKey(pool: LayoutInput): string {
   return parts.sort().join('|');
 }
 
+/**
+ * Guests stack in one column up to 8; a busier host wraps them into columns so that it stays
+ * roughly as wide as tall (a 24-guest host is 4 x 6, not a 2000-pixel tower), and a 500-guest
+ * pool still fits the screen.
+ */
+export function guestColumns(guestCount: number): number {
+  return guestCount <= 8 ? 1 : Math.ceil(Math.sqrt(guestCount / 2));
+}
+
+export function hostWidth(guestCount: number): number {
+  const cols = guestColumns(guestCount);
+  const guestWidth = SIZE.hostWidth - 2 * SIZE.hostPad;
+  return cols * guestWidth + (cols - 1) * SIZE.hostPad + 2 * SIZE.hostPad;
+}
+
 export function hostHeight(guestCount: number): number {
-  const n = Math.max(1, guestCount);
+  const n = Math.max(1, Math.ceil(guestCount / guestColumns(guestCount)));
   return SIZE.hostHeader + n * SIZE.guestHeight + (n - 1) * SIZE.guestGap + SIZE.hostPad;
 }
 
@@ -113,10 +128,13 @@ export function layoutTopology(pool: LayoutInput): TopologyLayout {
   for (let start = 0; start < hosts.length; start += SIZE.hostsPerRow) {
     const row = hosts.slice(start, start + SIZE.hostsPerRow);
     let rowHeight = 0;
-    row.forEach((host, i) => {
+    let x = 0;
+    for (const host of row) {
       const guests = guestsByHost.get(host.id) ?? [];
       const height = hostHeight(guests.length);
-      const x = i * (SIZE.hostWidth + SIZE.gap);
+      const width = hostWidth(guests.length);
+      const cols = guestColumns(guests.length);
+      const perColumn = Math.max(1, Math.ceil(guests.length / cols));
       const hostNode = place(
         {
           id: nodeId('host', host.id),
@@ -125,20 +143,22 @@ export function layoutTopology(pool: LayoutInput): TopologyLayout {
           parentId: null,
           x,
           y: rowTop,
-          width: SIZE.hostWidth,
+          width,
           height,
         },
         null,
       );
       guests.forEach((g, k) => {
+        const col = Math.floor(k / perColumn);
+        const rowInColumn = k % perColumn;
         place(
           {
             id: nodeId('guest', g.id),
             kind: 'guest',
             objectId: g.id,
             parentId: hostNode.id,
-            x: SIZE.hostPad,
-            y: SIZE.hostHeader + k * (SIZE.guestHeight + SIZE.guestGap),
+            x: SIZE.hostPad + col * (guestWidth + SIZE.hostPad),
+            y: SIZE.hostHeader + rowInColumn * (SIZE.guestHeight + SIZE.guestGap),
             width: guestWidth,
             height: SIZE.guestHeight,
           },
@@ -146,8 +166,9 @@ export function layoutTopology(pool: LayoutInput): TopologyLayout {
         );
       });
       rowHeight = Math.max(rowHeight, height);
-      hostsRight = Math.max(hostsRight, x + SIZE.hostWidth);
-    });
+      hostsRight = Math.max(hostsRight, x + width);
+      x += width + SIZE.gap;
+    }
     rowTop += rowHeight + SIZE.gap;
   }
   // Guests whose host is unknown (a view caught mid-change) still get a place, right of the hosts.

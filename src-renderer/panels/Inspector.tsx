@@ -89,7 +89,7 @@ function Body({ sel, pool }: { sel: Selection; pool: PoolView }) {
                 <th>LUN</th>
                 <th>VDI</th>
                 <th>size</th>
-                <th>NAA</th>
+                <th>serial</th>
               </tr>
             </thead>
             <tbody>
@@ -102,8 +102,11 @@ function Body({ sel, pool }: { sel: Selection; pool: PoolView }) {
                 >
                   <td>{l.lun}</td>
                   <td>{l.vdiId}</td>
-                  <td>{formatBytes(l.sizeBytes)}</td>
-                  <td className="mono">{l.naa}</td>
+                  <td className="nowrap">{formatBytes(l.sizeBytes)}</td>
+                  {/* The 32-digit NAA does not fit the panel: it is on the LUN's own page (click). */}
+                  <td className="mono" title={`NAA ${l.naa}`}>
+                    {l.serial}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,7 @@
 /** Pool slice: the latest pool view, when it was read, and the lab folder's info. */
 import type { StateCreator } from 'zustand/vanilla';
 import type { LabInfo, PoolView } from '../../src-main/api/contract';
+import { sharePool } from './share-pool';
 import type { XdcState } from './store';
 
 export interface PoolSlice {
@@ -20,7 +21,8 @@ export const createPoolSlice: StateCreator<XdcState, [], [], PoolSlice> = (set) 
   poolReadAt: 0,
   poolError: null,
   lab: null,
-  setPool: (pool, readAt) => set({ pool, poolReadAt: readAt, poolError: null }),
+  setPool: (pool, readAt) =>
+    set((s) => ({ pool: sharePool(s.pool, pool), poolReadAt: readAt, poolError: null })),
   setPoolError: (poolError) => set({ poolError }),
   setLab: (lab) => set({ lab }),
   setClock: (clock, readAt) => set((s) => (s.pool ? { pool: { ...s.pool, clock }, poolReadAt: readAt } : {})),

@@ -20,7 +20,10 @@ export const createTerminalsSlice: StateCreator<XdcState, [], [], TerminalsSlice
     // The central server VM is the management server, not a managed guest: it runs no DCLI.
     const guest = get().pool?.guests.find((g) => g.id === guestId);
     if (guest?.central) {
-      get().notify('info', `${guest.name} is the central server: it runs no DCLI; open a managed guest's terminal`);
+      get().notify(
+        'info',
+        `${guest.name} is the central server: it runs no DCLI; open a managed guest's terminal`,
+      );
       return;
     }
     set((s) => ({

@@ -37,7 +37,11 @@ export class HeadlessChild {
       let buf = '';
       const timer = setTimeout(() => {
         proc.kill('SIGKILL');
-        reject(new Error(`the headless lab did not print its API address within ${opts.bootTimeoutMs ?? 60_000} ms\n${output.join('')}`));
+        reject(
+          new Error(
+            `the headless lab did not print its API address within ${opts.bootTimeoutMs ?? 60_000} ms\n${output.join('')}`,
+          ),
+        );
       }, opts.bootTimeoutMs ?? 60_000);
       proc.stdout?.on('data', (d: Buffer) => {
         buf += d.toString('utf8');
@@ -50,7 +54,11 @@ export class HeadlessChild {
       proc.stderr?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
       proc.on('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`the headless lab exited (${code ?? signal}) before it was up: ${output.join('').trim()}`));
+        reject(
+          new Error(
+            `the headless lab exited (${code ?? signal}) before it was up: ${output.join('').trim()}`,
+          ),
+        );
       });
     });
     const m = /^XDC_API=(\S+) XDC_TOKEN=(\S+)$/.exec(first);
@@ -72,7 +80,10 @@ export class HeadlessChild {
   async call(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 30_000): Promise<ApiReply> {
     const res = await fetch(`${this.apiUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -88,10 +99,17 @@ export class HeadlessChild {
 
   /** Runs one DCLI line in a guest through the API. */
   async dcli(guestId: string, line: string): Promise<{ exitCode: number; output: string }> {
-    const r = await this.call('POST', `/api/v1/guests/${encodeURIComponent(guestId)}/dcli`, { line }, 120_000);
+    const r = await this.call(
+      'POST',
+      `/api/v1/guests/${encodeURIComponent(guestId)}/dcli`,
+      { line },
+      120_000,
+    );
     const b = r.body as { exitCode?: unknown; output?: unknown; error?: { code: string; message: string } };
     if (r.status !== 200 || typeof b.exitCode !== 'number') {
-      throw new Error(`dcli ${guestId} '${line}' -> HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+      throw new Error(
+        `dcli ${guestId} '${line}' -> HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`,
+      );
     }
     return { exitCode: b.exitCode, output: String(b.output) };
   }

@@ -132,7 +132,11 @@ interface ApiCheck {
   problems: string[];
 }
 
-async function verifyThroughApi(child: HeadlessChild, model: DurabilityModel, poolView: unknown): Promise<ApiCheck> {
+async function verifyThroughApi(
+  child: HeadlessChild,
+  model: DurabilityModel,
+  poolView: unknown,
+): Promise<ApiCheck> {
   const problems: string[] = [];
   let writes = 0;
   let ambiguous = 0;
@@ -146,7 +150,10 @@ async function verifyThroughApi(child: HeadlessChild, model: DurabilityModel, po
       const found: number[] = [];
       for (const seed of cands) {
         if (seed === 0) continue;
-        const res = await child.dcli(l.guestId, `dcli io verify ${l.lun} --offset ${slot * SLOT_BYTES} --length ${SLOT_BYTES} --seed ${seed}`);
+        const res = await child.dcli(
+          l.guestId,
+          `dcli io verify ${l.lun} --offset ${slot * SLOT_BYTES} --length ${SLOT_BYTES} --seed ${seed}`,
+        );
         if (res.exitCode === 0) {
           found.push(seed);
           break;
@@ -160,13 +167,21 @@ async function verifyThroughApi(child: HeadlessChild, model: DurabilityModel, po
         // Never acknowledged, and the one unacknowledged write did not land whole: nothing was promised.
         ambiguous++;
       } else {
-        problems.push(`${l.guestId} lun${l.lun} slot ${slot}: holds none of the seeds ${cands.join('/')} (acknowledged write lost)`);
+        problems.push(
+          `${l.guestId} lun${l.lun} slot ${slot}: holds none of the seeds ${cands.join('/')} (acknowledged write lost)`,
+        );
       }
     }
   }
 
   // Snapshot lists: what the guest's DCLI says (the central database) vs the pool view (the volume server).
-  const v = poolView as { volumes: Array<{ id: string; guestId: string | null; snapshots: Array<{ id: string; setId: string | null }> }> };
+  const v = poolView as {
+    volumes: Array<{
+      id: string;
+      guestId: string | null;
+      snapshots: Array<{ id: string; setId: string | null }>;
+    }>;
+  };
   const poolSnaps = new Map<string, Set<string>>();
   const poolSetsByGuest = new Map<string, Set<string>>();
   for (const vol of v.volumes) {
@@ -183,19 +198,28 @@ async function verifyThroughApi(child: HeadlessChild, model: DurabilityModel, po
       problems.push(`${g}: dcli snapshot list failed: ${res.output}`);
       continue;
     }
-    const sets = JSON.parse(res.output) as Array<{ setId: string; name: string; members: Array<{ vdiId: string; snapshotId: string }> }>;
+    const sets = JSON.parse(res.output) as Array<{
+      setId: string;
+      name: string;
+      members: Array<{ vdiId: string; snapshotId: string }>;
+    }>;
     const names = new Set(sets.map((s) => s.name));
     for (const s of sets) {
       for (const m of s.members) {
-        if (!poolSnaps.get(m.vdiId)?.has(m.snapshotId)) problems.push(`${g}: set ${s.name} lists ${m.snapshotId} of ${m.vdiId}, which the pool does not have`);
+        if (!poolSnaps.get(m.vdiId)?.has(m.snapshotId))
+          problems.push(
+            `${g}: set ${s.name} lists ${m.snapshotId} of ${m.vdiId}, which the pool does not have`,
+          );
       }
     }
     const dcliSetIds = new Set(sets.map((s) => s.setId));
     for (const setId of poolSetsByGuest.get(g) ?? []) {
-      if (!dcliSetIds.has(setId)) problems.push(`${g}: the pool holds snapshot set ${setId}, which the guest's list does not show`);
+      if (!dcliSetIds.has(setId))
+        problems.push(`${g}: the pool holds snapshot set ${setId}, which the guest's list does not show`);
     }
     for (const e of model.snapshots.filter((x) => x.guestId === g)) {
-      if (!names.has(e.setName)) problems.push(`${g}: acknowledged snapshot set ${e.setName} is gone from the list`);
+      if (!names.has(e.setName))
+        problems.push(`${g}: acknowledged snapshot set ${e.setName} is gone from the list`);
     }
     const want = model.schedules.get(g);
     if (want?.size) {
@@ -208,23 +232,29 @@ async function verifyThroughApi(child: HeadlessChild, model: DurabilityModel, po
 }
 
 /** The child is dead: open the folder here and read each acknowledged snapshot's bytes. */
-async function verifySnapshotContent(labDir: string, model: DurabilityModel): Promise<{ slots: number; problems: string[] }> {
+async function verifySnapshotContent(
+  labDir: string,
+  model: DurabilityModel,
+): Promise<{ slots: number; problems: string[] }> {
   const clock = new VirtualClock();
   const pool = await Pool.open({ labDir, clock });
   const problems: string[] = [];
   let slots = 0;
   try {
-    const owners = new Map<string, string[]>();
-    for (const l of model.luns) {
-      const o = pool.ownerOf(l.vdiId);
-      if (o) owners.set(l.vdiId, [...(owners.get(l.vdiId) ?? []), o]);
-    }
     for (const e of model.snapshots) {
       for (const [slot, seed] of e.slots) {
-        const data = pool.role.dataPath.peek(e.snapshotId, slot * SLOT_BYTES, SLOT_BYTES);
+        // Snapshots are read-only and need no owner: any host's read path reads them.
+        const data = pool.role.dataPath.read(
+          e.snapshotId,
+          pool.spec.hosts[0]!.id,
+          slot * SLOT_BYTES,
+          SLOT_BYTES,
+        );
         slots++;
         if (!data.equals(patternBytes(seed, slot * SLOT_BYTES, SLOT_BYTES))) {
-          problems.push(`snapshot ${e.setName} (${e.snapshotId}) of ${e.guestId} lun${e.lun}: slot ${slot} no longer holds seed ${seed}`);
+          problems.push(
+            `snapshot ${e.setName} (${e.snapshotId}) of ${e.guestId} lun${e.lun}: slot ${slot} no longer holds seed ${seed}`,
+          );
         }
       }
     }

@@ -89,7 +89,10 @@ export class DurabilityModel {
     const luns = v.volumes
       .filter((x): x is { id: string; guestId: string; lun: number } => x.guestId !== null && x.lun !== null)
       .map((x) => ({ guestId: x.guestId, lun: x.lun, vdiId: x.id }));
-    return new DurabilityModel(luns, v.hosts.map((h) => h.id));
+    return new DurabilityModel(
+      luns,
+      v.hosts.map((h) => h.id),
+    );
   }
 
   candidates(l: LunRef, slot: number): number[] {
@@ -98,7 +101,9 @@ export class DurabilityModel {
 
   /** Slots that hold (or may hold) written data: what a verify pass checks. */
   writtenSlots(l: LunRef): Array<[number, number[]]> {
-    return [...(this.slots.get(key(l)) ?? new Map<number, number[]>()).entries()].filter(([, c]) => c.some((s) => s !== NEVER));
+    return [...(this.slots.get(key(l)) ?? new Map<number, number[]>()).entries()].filter(([, c]) =>
+      c.some((s) => s !== NEVER),
+    );
   }
 
   settle(l: LunRef, slot: number, seed: number): void {
@@ -143,7 +148,10 @@ export class DurabilityModel {
       const before = this.candidates(l, slot);
       // In flight: the slot may now hold either.
       this.slots.get(key(l))!.set(slot, [...new Set([...before, seed])]);
-      const res = await child.dcli(l.guestId, `dcli io write ${l.lun} --offset ${slot * SLOT_BYTES} --length ${SLOT_BYTES} --seed ${seed}`);
+      const res = await child.dcli(
+        l.guestId,
+        `dcli io write ${l.lun} --offset ${slot * SLOT_BYTES} --length ${SLOT_BYTES} --seed ${seed}`,
+      );
       if (res.exitCode === 0) {
         this.settle(l, slot, seed);
         this.stats.writesAcked++;
@@ -165,15 +173,27 @@ export class DurabilityModel {
       const name = `kt${seq}-${this.nextSeed++}`;
       const expected = new Map<number, number>();
       for (const [s, c] of this.writtenSlots(l)) if (c.length === 1) expected.set(s, c[0]!);
-      const res = await child.dcli(l.guestId, `dcli snapshot create lun${l.lun} --name ${name} --crash-consistent --json`);
+      const res = await child.dcli(
+        l.guestId,
+        `dcli snapshot create lun${l.lun} --name ${name} --crash-consistent --json`,
+      );
       if (res.exitCode !== 0) {
         this.stats.opsFailed++;
         return;
       }
       const rec = JSON.parse(res.output) as { members: Array<{ lun: number; snapshotId: string }> };
       const member = rec.members.find((m) => m.lun === l.lun);
-      if (!member) throw new Error(`snapshot ${name} of lun${l.lun} on ${l.guestId} has no member for that LUN: ${res.output}`);
-      this.snapshots.push({ setName: name, guestId: l.guestId, lun: l.lun, snapshotId: member.snapshotId, slots: expected });
+      if (!member)
+        throw new Error(
+          `snapshot ${name} of lun${l.lun} on ${l.guestId} has no member for that LUN: ${res.output}`,
+        );
+      this.snapshots.push({
+        setName: name,
+        guestId: l.guestId,
+        lun: l.lun,
+        snapshotId: member.snapshotId,
+        slots: expected,
+      });
       this.stats.snapshotsAcked++;
       await this.write(child, r, { lun: l, slot });
     });

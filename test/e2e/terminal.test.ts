@@ -16,7 +16,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** xterm's DOM renderer: one div per screen row. */
+/** xterm's DOM renderer: one div per screen row; innerText keeps the rows apart (textContent would not). */
+// biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText, row breaks matter here
 const screenText = (pane: Locator) => pane.locator('.xterm-rows').innerText();
 
 describe('a guest terminal', () => {
@@ -27,9 +28,17 @@ describe('a guest terminal', () => {
     if (!guest) throw new Error('the demo pool has no Windows guest with LUNs');
     await page.getByTestId(`guest-${guest.id}`).dblclick();
     const pane = page.getByTestId(`terminal-${guest.id}`);
-    await until('the terminal pane', () => pane.getAttribute('data-active').catch(() => null), (a) => a === 'true');
+    await until(
+      'the terminal pane',
+      () => pane.getAttribute('data-active').catch(() => null),
+      (a) => a === 'true',
+    );
     const prompt = guest.prompt.trim();
-    await until('the guest prompt', () => screenText(pane), (s) => s.includes(prompt));
+    await until(
+      'the guest prompt',
+      () => screenText(pane),
+      (s) => s.includes(prompt),
+    );
 
     await pane.click();
     await page.keyboard.type('dcli lun list');
@@ -53,18 +62,38 @@ describe('a guest terminal', () => {
     if (!linux || !windows) throw new Error('the demo pool lacks a Linux or Windows guest');
     await page.getByTestId(`guest-${linux.id}`).dblclick();
     const pane = page.getByTestId(`terminal-${linux.id}`);
-    await until('the second terminal', () => pane.getAttribute('data-active').catch(() => null), (a) => a === 'true');
-    await until('the Linux prompt', () => screenText(pane), (s) => s.includes(linux.prompt.trim()));
+    await until(
+      'the second terminal',
+      () => pane.getAttribute('data-active').catch(() => null),
+      (a) => a === 'true',
+    );
+    await until(
+      'the Linux prompt',
+      () => screenText(pane),
+      (s) => s.includes(linux.prompt.trim()),
+    );
     await pane.click();
     await page.keyboard.type('dcli lun li');
     await page.keyboard.press('Tab');
-    await until('the completed word', () => screenText(pane), (s) => s.includes('dcli lun list'));
+    await until(
+      'the completed word',
+      () => screenText(pane),
+      (s) => s.includes('dcli lun list'),
+    );
     await page.keyboard.press('Enter');
-    await until('the Linux LUN table', () => screenText(pane), (s) => linux.luns.every((l) => s.includes(l.serial)));
+    await until(
+      'the Linux LUN table',
+      () => screenText(pane),
+      (s) => linux.luns.every((l) => s.includes(l.serial)),
+    );
     // Back to the first tab: its output is still there (the xterm instance was kept alive).
     await page.getByTestId(`terminal-tab-${windows.id}`).click();
     const first = page.getByTestId(`terminal-${windows.id}`);
-    await until('the first tab shown', () => first.getAttribute('data-active'), (a) => a === 'true');
+    await until(
+      'the first tab shown',
+      () => first.getAttribute('data-active'),
+      (a) => a === 'true',
+    );
     await expect(screenText(first)).resolves.toContain(windows.luns[0]?.serial ?? 'no LUN');
     expect(t.pageErrors).toEqual([]);
   });

@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PoolView } from '../../src-main/api/contract';
-import { boxOf, dragGuestTo, inside, type LabInBrowser, openLabInBrowser, until } from './support/lab-in-browser';
+import {
+  boxOf,
+  dragGuestTo,
+  inside,
+  type LabInBrowser,
+  openLabInBrowser,
+  until,
+} from './support/lab-in-browser';
 
 let t: LabInBrowser;
 let initial: PoolView;
@@ -28,12 +35,12 @@ describe('the demo pool on the canvas', () => {
     for (const h of initial.hosts) {
       const host = page.getByTestId(`host-${h.id}`);
       await expect(host.getAttribute('data-state')).resolves.toBe(h.state);
-      await expect(host.innerText()).resolves.toContain(h.name);
+      await expect(host.textContent()).resolves.toContain(h.name);
     }
     for (const g of initial.guests) {
       const guest = page.getByTestId(`guest-${g.id}`);
       await expect(guest.getAttribute('data-host')).resolves.toBe(g.hostId);
-      await expect(guest.innerText()).resolves.toContain(g.name);
+      await expect(guest.textContent()).resolves.toContain(g.name);
       expect(inside(await boxOf(guest), await boxOf(page.getByTestId(`host-${g.hostId}`)))).toBe(true);
     }
     // The volume server's host carries its mark, and only that host.
@@ -49,7 +56,7 @@ describe('the demo pool on the canvas', () => {
     expect(central?.id).toBe(initial.centralGuestId);
     const node = t.page.getByTestId(`guest-${initial.centralGuestId}`);
     await expect(node.getAttribute('data-central')).resolves.toBe('true');
-    await expect(node.innerText()).resolves.toMatch(/central server/i);
+    await expect(node.textContent()).resolves.toMatch(/central server/i);
   });
 
   it('draws each volume with an ownership edge to the host that owns it', async () => {
@@ -81,15 +88,19 @@ describe('faults from the context menu', () => {
     await page.getByTestId(`host-${victim.id}`).locator('.host-header').click({ button: 'right' });
     await page.getByTestId('ctx-host-crash').click();
     const host = page.getByTestId(`host-${victim.id}`);
-    await until('the host to show down', () => host.getAttribute('data-state'), (s) => s === 'down');
-    await expect(host.locator('.badge-down').innerText()).resolves.toBe('down');
+    await until(
+      'the host to show down',
+      () => host.getAttribute('data-state'),
+      (s) => s === 'down',
+    );
+    await expect(host.locator('.badge-down').textContent()).resolves.toBe('down');
     const pool = await t.call('getPool', {});
     expect(pool.hosts.find((h) => h.id === victim.id)?.state).toBe('down');
     // The event log says so too.
     await until(
       'the crash in the event log',
-      () => page.getByTestId('event-log').innerText(),
-      (text) => text.includes('fault.host-crash'),
+      () => page.getByTestId('event-log').textContent(),
+      (text) => !!text?.includes('fault.host-crash'),
     );
     await t.screenshot('02-host-crashed');
   });
@@ -108,15 +119,19 @@ describe('faults from the context menu', () => {
         () => reason.getAttribute('data-status').catch(() => null),
         (s) => s === 'refused',
       );
-      hoverText = await reason.innerText();
+      hoverText = (await reason.textContent()) ?? '';
       await expect(page.getByTestId(`host-${down.id}`).getAttribute('data-drop')).resolves.toBe('refused');
       await t.screenshot('03-drop-refused-hover');
     });
     expect(hoverText).toMatch(/down/i);
     // After the drop: the refusal is said again, and nothing moved.
     const notice = page.getByTestId('notice-error');
-    await until('the refusal notice', () => notice.innerText().catch(() => ''), (s) => /refused/i.test(s));
-    await expect(notice.innerText()).resolves.toMatch(/down/i);
+    await until(
+      'the refusal notice',
+      () => notice.textContent().catch(() => ''),
+      (s) => /refused/i.test(s ?? ''),
+    );
+    await expect(notice.textContent()).resolves.toMatch(/down/i);
     const after = await t.call('getPool', {});
     expect(after.guests.find((g) => g.id === mover.id)?.hostId).toBe(mover.hostId);
     expect(await t.call('listJobs', {})).toHaveLength(0);

@@ -1,8 +1,9 @@
 /**
- * What the pool asks of live migration (the orchestrator in this folder implements it).
+ * What the pool asks of live migration; `MigrationOrchestrator` (orchestrator.ts) implements it.
  */
 import type { MigrationJob } from '../../api/contract';
 import type { Pool } from '../pool';
+import { MigrationOrchestrator } from './orchestrator';
 
 export interface MigrationBadgeView {
   jobId: string;
@@ -20,22 +21,13 @@ export interface MigrationPort {
   jobs(): MigrationJob[];
   /** The running migration of a guest, for its badge on the canvas. */
   badge(guestId: string): MigrationBadgeView | null;
+  /** Resolves with the job once it has ended (succeeded or failed, after any rollback). */
+  whenDone(jobId: string): Promise<MigrationJob>;
   /** MIGRATION: the pool tells the orchestrator when a host goes down (jobs touching it react). */
   onHostDown(hostId: string): void;
   close(): void;
 }
 
-export function createMigrationPort(_pool: Pool): MigrationPort {
-  const refuse = (): never => {
-    throw new Error('live migration orchestrator is being integrated');
-  };
-  return {
-    check: () => ({ allowed: false, code: 'ERR_UNSUPPORTED', reason: 'live migration is not available in this build' }),
-    start: refuse,
-    job: refuse,
-    jobs: () => [],
-    badge: () => null,
-    onHostDown: () => undefined,
-    close: () => undefined,
-  };
+export function createMigrationPort(pool: Pool): MigrationPort {
+  return new MigrationOrchestrator(pool);
 }

@@ -68,7 +68,7 @@ export const VolumeNode = memo(function VolumeNode({ data, selected }: NodeProps
         {formatBytes(volume.sizeBytes)}
         {volume.guestId !== null && ` · ${volume.guestId} LUN ${volume.lun ?? '?'}`}
       </div>
-      <div className="small">
+      <div className="small volume-owner-line">
         {volume.ownerHostId ? (
           <span className="owner">owned by {volume.ownerHostId}</span>
         ) : (

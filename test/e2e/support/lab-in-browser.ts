@@ -19,7 +19,12 @@ import { type BrowserModeServer, startBrowserMode } from '../../../src-main/serv
 import { ensureRendererBuilt } from '../../../src-main/serve/renderer-build';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+];
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const RENDERER_DIR = path.join(PROJECT_ROOT, 'out/renderer');
 export const SCREENSHOT_DIR = path.join(PROJECT_ROOT, 'test-output/e2e');
@@ -51,6 +56,8 @@ export interface LabInBrowser {
   ui: BrowserModeServer;
   browser: Browser;
   page: Page;
+  /** Wall ms: bootLab alone, and from bootLab's start to window.__xdcReady in the page. */
+  timings: { bootMs: number; startToReadyMs: number };
   /** The browser console's errors and uncaught page errors, for assertions and diagnosis. */
   pageErrors: string[];
   /** Calls the one API as the test (not through the page): the ground truth to check the UI against. */
@@ -87,7 +94,9 @@ export async function openLabInBrowser(options: LabInBrowserOptions = {}): Promi
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
+    const started = performance.now();
     lab = await bootLab({ labDir: path.join(tmp, 'lab'), port: 0, spec: options.spec });
+    const bootMs = performance.now() - started;
     ui = await startBrowserMode({ service: lab.service, rendererDir: RENDERER_DIR, port: 0 });
     browser = options.browser ?? (await launchChromium());
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
@@ -99,6 +108,7 @@ export async function openLabInBrowser(options: LabInBrowserOptions = {}): Promi
     });
     await page.goto(ui.url);
     await waitForReady(page);
+    const startToReadyMs = performance.now() - started;
     const booted = lab;
     const served = ui;
     const opened = browser;
@@ -108,6 +118,7 @@ export async function openLabInBrowser(options: LabInBrowserOptions = {}): Promi
       browser: opened,
       page,
       pageErrors,
+      timings: { bootMs, startToReadyMs },
       call: (op, input) => booted.service.call(op, input, TEST_CALLER),
       async screenshot(name) {
         mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -150,7 +161,10 @@ export async function until<T>(
     last = await read();
     if (accept(last)) return last;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+      const seen = JSON.stringify(last) ?? String(last);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen.length > 400 ? `${seen.slice(0, 400)}…` : seen}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -131,8 +131,14 @@ export default async function iscsiBench(opts: BenchOptions): Promise<void> {
     await portal.close();
   } finally {
     if (tgtd && tgtd.exitCode === null) {
-      tgtd.kill('SIGTERM');
-      await new Promise((r) => tgtd!.once('exit', r));
+      // tgtd ignores SIGTERM while it serves targets: take them down, then the daemon itself.
+      const exited = new Promise((r) => tgtd!.once('exit', r));
+      const adm = (...a: string[]) => run('tgtadm', ['-C', ctl, ...a]).catch(() => undefined);
+      await adm('--lld', 'iscsi', '--op', 'delete', '--mode', 'target', '--tid', '1', '--force');
+      await adm('--op', 'delete', '--mode', 'system');
+      const timer = setTimeout(() => tgtd!.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
     }
     await pool?.close();
     rmSync(dir, { recursive: true, force: true });

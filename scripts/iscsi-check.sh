@@ -5,11 +5,11 @@
 #  2. starts the lab headless with --iscsi on a temporary lab folder;
 #  3. starts tgtd on another port serving a sparse file of the same size as the lab LUN;
 #  4. runs iscsi-ls, iscsi-inq, iscsi-readcapacity16 against the lab;
-#  5. runs iscsi-test-cu (-t ALL, --dataloss) against the lab LUN and the tgt LUN and prints the
+#  5. runs iscsi-perf (128 KiB reads, 16 in flight) against both for a few seconds and prints
+#     BENCH iscsi.read.vs_tgt <lab MB/s> MB/s baseline <tgt MB/s> MB/s ratio <r>
+#  6. runs iscsi-test-cu (-t ALL, --dataloss) against the lab LUN and the tgt LUN and prints the
 #     pass / fail / skip counts per test family side by side ("skip" = a test that passed only by
 #     saying [SKIPPED]: the command is not implemented there);
-#  6. runs iscsi-perf (reads) against both for a few seconds and prints
-#     BENCH iscsi.read.vs_tgt <lab MB/s> MB/s baseline <tgt MB/s> MB/s ratio <r>
 #  and stops ONLY the processes it started (by their pid), then removes its temp folders.
 #
 # Usage: scripts/iscsi-check.sh [--keep] [--families REGEX]
@@ -51,7 +51,14 @@ LAB_PID=''
 TGT_PID=''
 cleanup() {
   [ -n "$LAB_PID" ] && kill "$LAB_PID" 2>/dev/null && wait "$LAB_PID" 2>/dev/null
-  [ -n "$TGT_PID" ] && kill "$TGT_PID" 2>/dev/null && wait "$TGT_PID" 2>/dev/null
+  if [ -n "$TGT_PID" ] && kill -0 "$TGT_PID" 2>/dev/null; then
+    # tgtd ignores SIGTERM while it serves targets: take ours down, then the daemon, by its pid.
+    tgtadm -C "$TGT_CTL" --lld iscsi --op delete --mode target --tid 1 --force >/dev/null 2>&1
+    tgtadm -C "$TGT_CTL" --op delete --mode system >/dev/null 2>&1
+    for _ in $(seq 1 20); do kill -0 "$TGT_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$TGT_PID" 2>/dev/null
+    wait "$TGT_PID" 2>/dev/null
+  fi
   if [ $KEEP = 1 ]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT INT TERM
@@ -85,6 +92,19 @@ tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode target --tid 1 -T "$TGT_IQN" &&
   tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$WORK/tgt-lun.img" &&
   tgtadm -C "$TGT_CTL" --lld iscsi --op bind --mode target --tid 1 -I ALL || { echo "tgtd setup failed"; cat "$WORK/tgtd.log"; exit 1; }
 TGT_URL="iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1"
+
+echo "== iscsi-perf reads (before iscsi-test-cu writes anything: both LUNs unwritten), ${PERF_SECONDS}s each"
+perf_mbs() {
+  # iscsi-perf prints a line per second ending in the average so far; take the last average.
+  timeout -s INT "$PERF_SECONDS" iscsi-perf -b 256 -m 16 "$1" 2>&1 | tr '\r' '\n' | grep -Eo '[0-9.]+ MB/s' | tail -1 | grep -Eo '[0-9.]+'
+}
+LAB_MBS=$(perf_mbs "$URL")
+TGT_MBS=$(perf_mbs "$TGT_URL")
+if [ -n "$LAB_MBS" ] && [ -n "$TGT_MBS" ]; then
+  awk -v a="$LAB_MBS" -v b="$TGT_MBS" 'BEGIN { printf "BENCH iscsi.read.vs_tgt %.1f MB/s baseline %.1f MB/s ratio %.2f\n", a, b, (b > 0 ? a / b : 0) }'
+else
+  echo "BENCH iscsi.read.vs_tgt skipped: iscsi-perf printed no figure (lab '${LAB_MBS}', tgt '${TGT_MBS}')"
+fi
 
 echo "== iscsi-test-cu -t ALL against the lab and against tgt"
 timeout 1800 iscsi-test-cu --dataloss -t ALL "$URL" >"$WORK/cu-lab.log" 2>&1
@@ -128,19 +148,6 @@ echo
 grep -E '^ +tests ' "$WORK/cu-lab.log" | sed 's/^/lab: /'
 grep -E '^ +tests ' "$WORK/cu-tgt.log" | sed 's/^/tgt: /'
 
-echo
-echo "== iscsi-perf reads, ${PERF_SECONDS}s each"
-perf_mbs() {
-  # iscsi-perf prints a line per second ending in the average so far; take the last average.
-  timeout -s INT "$PERF_SECONDS" iscsi-perf -b 256 -m 16 "$1" 2>&1 | tr '\r' '\n' | grep -Eo '[0-9.]+ MB/s' | tail -1 | grep -Eo '[0-9.]+'
-}
-LAB_MBS=$(perf_mbs "$URL")
-TGT_MBS=$(perf_mbs "$TGT_URL")
-if [ -n "$LAB_MBS" ] && [ -n "$TGT_MBS" ]; then
-  awk -v a="$LAB_MBS" -v b="$TGT_MBS" 'BEGIN { printf "BENCH iscsi.read.vs_tgt %.1f MB/s baseline %.1f MB/s ratio %.2f\n", a, b, (b > 0 ? a / b : 0) }'
-else
-  echo "BENCH iscsi.read.vs_tgt skipped: iscsi-perf printed no figure (lab '${LAB_MBS}', tgt '${TGT_MBS}')"
-fi
 [ $worse = 0 ] && echo "RESULT: no family where the lab fails a test that tgt passes (reservations excepted)" \
   || echo "RESULT: the lab fails more tests than tgt in some family (see above)"
 exit $worse

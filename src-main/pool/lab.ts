@@ -29,66 +29,99 @@ export const LAB_FORMAT = 'xdc-lab/1';
 
 const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 
+/**
+ * Sane bounds for everything a lab file can say. A damaged lab.json must be refused with the
+ * field it broke, not accepted as a number that makes the pool misbehave: a clockMs so large
+ * that `now + delay === now` freezes pool time (every timer due "now", forever), a 10^15 MiB
+ * host, a LUN number no SCSI target can report. Limits are far above any real XDC pool (the
+ * 64 x 32 scale run is 64 hosts and 2,048 guests).
+ */
+export const LAB_LIMITS = {
+  hosts: 1024,
+  guests: 16_384,
+  disks: 1024,
+  volumes: 65_536,
+  /** Per guest: one VBD per LUN number 0..255. */
+  vbds: 256,
+  appsPerGuest: 64,
+  maxLun: 255,
+  /** 16 TiB of memory, per host or guest. */
+  memoryMiB: 16 * 1024 * 1024,
+  dirtyMBps: 100_000,
+  /** 1 Mbit/s .. 1 Tbit/s migration link. */
+  linkMbps: { min: 1, max: 1_000_000 },
+  /** A shared disk or a volume: 1 MiB .. 16 TiB (ext4's largest sparse file). */
+  sizeBytes: { min: 1024 * 1024, max: 2 ** 44 },
+  /** 2^50 ms (35,000 years of pool time); below it a millisecond is still representable. */
+  clockMs: 2 ** 50,
+  name: 256,
+} as const;
+
+const Name = z.string().max(LAB_LIMITS.name);
+const Lun = z.number().int().min(0).max(LAB_LIMITS.maxLun);
+const MemoryMiB = z.number().int().positive().max(LAB_LIMITS.memoryMiB);
+const SizeBytes = z.number().int().min(LAB_LIMITS.sizeBytes.min).max(LAB_LIMITS.sizeBytes.max);
+
 export const AppSpec = z.object({
   id: Id,
-  name: z.string(),
+  name: Name,
   kind: z.enum(['exchange', 'sqlserver']),
   /** LUN numbers (as the guest sees them) the app's files live on. */
-  luns: z.array(z.number().int().min(0)),
+  luns: z.array(Lun).max(LAB_LIMITS.vbds),
   online: z.boolean().default(true),
 });
 export type AppSpec = z.infer<typeof AppSpec>;
 
-export const VbdSpec = z.object({ lun: z.number().int().min(0).max(255), vdiId: Id });
+export const VbdSpec = z.object({ lun: Lun, vdiId: Id });
 export type VbdSpec = z.infer<typeof VbdSpec>;
 
 export const GuestSpec = z.object({
   id: Id,
-  name: z.string(),
+  name: Name,
   os: z.enum(['windows', 'linux']),
   hostId: Id,
-  memoryMiB: z.number().int().positive(),
+  memoryMiB: MemoryMiB,
   /** Memory dirty rate of the guest's workload, for the migration pre-copy model. */
-  dirtyMBps: z.number().min(0),
+  dirtyMBps: z.number().min(0).max(LAB_LIMITS.dirtyMBps),
   running: z.boolean().default(true),
-  vbds: z.array(VbdSpec),
-  apps: z.array(AppSpec).default([]),
+  vbds: z.array(VbdSpec).max(LAB_LIMITS.vbds),
+  apps: z.array(AppSpec).max(LAB_LIMITS.appsPerGuest).default([]),
 });
 export type GuestSpec = z.infer<typeof GuestSpec>;
 
 export const HostSpec = z.object({
   id: Id,
-  name: z.string(),
-  memoryMiB: z.number().int().positive(),
+  name: Name,
+  memoryMiB: MemoryMiB,
   down: z.boolean().default(false),
 });
 export type HostSpec = z.infer<typeof HostSpec>;
 
-export const DiskSpec = z.object({ id: Id, name: z.string(), sizeBytes: z.number().int().positive() });
+export const DiskSpec = z.object({ id: Id, name: Name, sizeBytes: SizeBytes });
 export type DiskSpec = z.infer<typeof DiskSpec>;
 
 export const LabSpec = z.object({
   format: z.literal(LAB_FORMAT),
   poolId: Id,
-  name: z.string(),
-  createdAt: z.string(),
+  name: Name,
+  createdAt: z.string().max(64),
   /** Link bandwidth between hosts for live migration, in megabits per second. */
-  linkMbps: z.number().positive().default(1000),
-  hosts: z.array(HostSpec).min(1),
-  guests: z.array(GuestSpec),
-  disks: z.array(DiskSpec).min(1),
+  linkMbps: z.number().min(LAB_LIMITS.linkMbps.min).max(LAB_LIMITS.linkMbps.max).default(1000),
+  hosts: z.array(HostSpec).min(1).max(LAB_LIMITS.hosts),
+  guests: z.array(GuestSpec).max(LAB_LIMITS.guests),
+  disks: z.array(DiskSpec).min(1).max(LAB_LIMITS.disks),
   /** The disk group (SR) and the volumes created on first boot. */
-  diskGroup: z.object({ id: Id, name: z.string(), diskIds: z.array(Id).min(1) }),
-  volumes: z.array(z.object({ id: Id, name: z.string(), sizeBytes: z.number().int().positive() })),
+  diskGroup: z.object({ id: Id, name: Name, diskIds: z.array(Id).min(1).max(LAB_LIMITS.disks) }),
+  volumes: z.array(z.object({ id: Id, name: Name, sizeBytes: SizeBytes })).max(LAB_LIMITS.volumes),
   /** The Dom0 the central server VM runs on (default: the last host). */
   centralHost: Id.optional(),
   /** Which Dom0 holds the volume server role (changes on takeover). */
   volumeServerHost: Id,
   /** Partitioned nodes at save time (faults persist across a restart of the lab). */
-  partitioned: z.array(Id).default([]),
+  partitioned: z.array(Id).max(LAB_LIMITS.hosts + LAB_LIMITS.guests + 1).default([]),
   /** Pool time (ms) when the lab was last written: a reopened lab's clock continues from it. */
-  clockMs: z.number().min(0).default(0),
-  failedDisks: z.array(Id).default([]),
+  clockMs: z.number().min(0).max(LAB_LIMITS.clockMs).default(0),
+  failedDisks: z.array(Id).max(LAB_LIMITS.disks).default([]),
 });
 export type LabSpec = z.infer<typeof LabSpec>;
 
@@ -131,6 +164,9 @@ export function readLabSpec(labDir: string): LabSpec {
   return parsed.data;
 }
 
+/** Node ids the pool itself uses on the pool network (pool.ts CENTRAL_ID and the console). */
+const RESERVED_NODE_IDS: readonly string[] = ['central', 'console'];
+
 function checkReferences(file: string, spec: LabSpec): void {
   const hosts = new Set(spec.hosts.map((h) => h.id));
   const disks = new Set(spec.disks.map((d) => d.id));
@@ -144,14 +180,59 @@ function checkReferences(file: string, spec: LabSpec): void {
     bad(`central server host ${spec.centralHost} is not a host of the pool`);
   for (const d of spec.diskGroup.diskIds)
     if (!disks.has(d)) bad(`disk group ${spec.diskGroup.id} names unknown disk ${d}`);
+  // Two hosts, disks or volumes under one id would silently merge into one (the pool keys them
+  // in maps), so a duplicate is damage, not a lab.
+  const once = (what: string, list: readonly { id: string }[], size: number) => {
+    if (size === list.length) return;
+    const seen = new Set<string>();
+    for (const x of list) {
+      if (seen.has(x.id)) bad(`${what} id ${x.id} appears twice`);
+      seen.add(x.id);
+    }
+  };
+  once('host', spec.hosts, hosts.size);
+  once('disk', spec.disks, disks.size);
+  once('volume', spec.volumes, vols.size);
+  // Hosts and guests are nodes on one pool network (and in one credential table), beside the
+  // central server and the lab console.
+  for (const h of spec.hosts)
+    if (RESERVED_NODE_IDS.includes(h.id)) bad(`host id ${h.id} is reserved for the lab's own ${h.id}`);
   const ids = new Set<string>();
   for (const g of spec.guests) {
     if (ids.has(g.id)) bad(`guest id ${g.id} appears twice`);
+    if (hosts.has(g.id)) bad(`guest id ${g.id} is also a host's id`);
+    if (RESERVED_NODE_IDS.includes(g.id)) bad(`guest id ${g.id} is reserved for the lab's own ${g.id}`);
     ids.add(g.id);
     if (!hosts.has(g.hostId)) bad(`guest ${g.id} runs on unknown host ${g.hostId}`);
-    for (const v of g.vbds)
+    const luns = new Set<number>();
+    for (const v of g.vbds) {
       if (!vols.has(v.vdiId)) bad(`guest ${g.id} LUN ${v.lun} names unknown volume ${v.vdiId}`);
+      if (luns.has(v.lun)) bad(`guest ${g.id} has LUN ${v.lun} twice`);
+      luns.add(v.lun);
+    }
   }
+}
+
+/**
+ * lab.json and the volume server's metadata (checkpoint + journal) must agree on the guests'
+ * volumes. The checkpoint carries no checksum, so one damaged byte can rename a volume and still
+ * parse; without this check the pool failed later with a bare "volume X does not exist" that
+ * named no file. Which side is damaged cannot be told, so the error names all three files.
+ */
+export function checkStorageMatchesLab(
+  labDir: string,
+  spec: LabSpec,
+  hasVolume: (vdiId: string) => boolean,
+): void {
+  for (const g of spec.guests)
+    for (const v of g.vbds)
+      if (!hasVolume(v.vdiId)) {
+        const storage = join(labDir, 'storage');
+        throw new XdcError(
+          'ERR_LAB_CORRUPT',
+          `${labFile(labDir)}: guest ${g.id} LUN ${v.lun} names volume ${v.vdiId}, which the volume server's metadata (${join(storage, 'metadata.json')}, ${join(storage, 'metadata.journal')}) does not have; one of these files is damaged; the lab was not opened`,
+        );
+      }
 }
 
 /** Atomic write: tmp file, fsync, rename, fsync the folder. */

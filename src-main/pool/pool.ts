@@ -20,7 +20,7 @@ import { VolumeServerRole } from './dom0/volume-server-role';
 import { XdcError } from './errors';
 import { GuestVm } from './guest-vm';
 import { checkInvariants } from './invariants';
-import { type LabSpec, labExists, readLabSpec, writeLabSpec } from './lab';
+import { checkStorageMatchesLab, type LabSpec, labExists, readLabSpec, writeLabSpec } from './lab';
 import type { MigrationPort } from './migrate/port';
 import { createMigrationPort } from './migrate/port';
 import { type PoolClock, ScaledClock } from './net/clock';
@@ -108,6 +108,22 @@ export class Pool implements PoolPort {
     } catch (e) {
       disks.close();
       throw e;
+    }
+    if (!fresh) {
+      try {
+        checkStorageMatchesLab(o.labDir, spec, (id) => {
+          try {
+            return !role.dataPath.isSnapshot(id);
+          } catch {
+            return false;
+          }
+        });
+      } catch (e) {
+        // Abandon (not close) the volume server: a refused lab's files stay exactly as they were.
+        role.hostDown(role.hostId);
+        disks.close();
+        throw e;
+      }
     }
     const pool = new Pool(o, spec, disks, role, clock);
     try {

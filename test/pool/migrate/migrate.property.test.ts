@@ -189,10 +189,14 @@ describe('migrations interleaved with writes, snapshots, crashes and partitions 
           const m = new Model();
           try {
             for (const [i, s] of steps.entries()) {
+              if (process.env.XDC_DEBUG) console.log('apply', i, JSON.stringify(s));
               await apply(t.pool, m, s);
+              if (process.env.XDC_DEBUG) console.log('settle', i, t.clock.pendingTimers);
               await t.clock.advance(0);
+              if (process.env.XDC_DEBUG) console.log('check', i);
               m.steps++;
               checkAfterStep(t.pool, m, `step ${i} ${JSON.stringify(s)}`);
+              if (process.env.XDC_DEBUG) console.log(i, JSON.stringify(s), t.clock.now(), performance.now().toFixed(0));
             }
             await finish(t, m);
           } finally {

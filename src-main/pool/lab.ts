@@ -118,7 +118,10 @@ export const LabSpec = z.object({
   /** Which Dom0 holds the volume server role (changes on takeover). */
   volumeServerHost: Id,
   /** Partitioned nodes at save time (faults persist across a restart of the lab). */
-  partitioned: z.array(Id).max(LAB_LIMITS.hosts + LAB_LIMITS.guests + 1).default([]),
+  partitioned: z
+    .array(Id)
+    .max(LAB_LIMITS.hosts + LAB_LIMITS.guests + 1)
+    .default([]),
   /** Pool time (ms) when the lab was last written: a reopened lab's clock continues from it. */
   clockMs: z.number().min(0).max(LAB_LIMITS.clockMs).default(0),
   failedDisks: z.array(Id).max(LAB_LIMITS.disks).default([]),

@@ -236,7 +236,12 @@ export class Pool implements PoolPort {
     try {
       await reconcileSnapshotSets(this);
     } catch (e) {
-      this.event('snapshot.recovery-failed', 'pool', null, `snapshot sets could not be reconciled: ${(e as Error).message}`);
+      this.event(
+        'snapshot.recovery-failed',
+        'pool',
+        null,
+        `snapshot sets could not be reconciled: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -323,7 +328,8 @@ export class Pool implements PoolPort {
       for (const vm of this.guests.values()) vbds += vm.vbds.length;
       if (vbds !== this.naaIndexedVbds) {
         this.naaIndex = new Map();
-        for (const vm of this.guests.values()) for (const v of vm.vbds) this.naaIndex.set(v.identity.naa.toString('hex'), v.vdiId);
+        for (const vm of this.guests.values())
+          for (const v of vm.vbds) this.naaIndex.set(v.identity.naa.toString('hex'), v.vdiId);
         this.naaIndexedVbds = vbds;
         vdiId = this.naaIndex.get(naaHex);
       }

@@ -70,7 +70,7 @@ const shapedInput = fc.oneof(
   }),
   fc.record({
     speed: fc.oneof(
-      fc.constantFrom(0, 1, 100, 10_000, 10_001, -1, 1e309, Number.NaN, 1e-300),
+      fc.constantFrom(0, 1, 100, 10_000, 10_001, -1, Number.POSITIVE_INFINITY, Number.NaN, 1e-300),
       fc.double(),
       fc.string({ maxLength: 5 }),
     ),
@@ -83,7 +83,10 @@ const shapedInput = fc.oneof(
     },
     { requiredKeys: [] },
   ),
-  fc.record({ user: fc.constantFrom('admin', 'operator', '', 'x'.repeat(65)), password: fc.string({ maxLength: 20 }) }),
+  fc.record({
+    user: fc.constantFrom('admin', 'operator', '', 'x'.repeat(65)),
+    password: fc.string({ maxLength: 20 }),
+  }),
   fc.record({ guestId: id, script: fc.string({ maxLength: 30 }), args: fc.jsonValue({ maxDepth: 2 }) }),
   fc.constant({}),
 );
@@ -93,8 +96,78 @@ export const callInput = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom(undefined, null, [], '', 0, { __proto__: { admin: true } }, { constructor: 1 }),
+    arbitrary: fc.constantFrom(
+      undefined,
+      null,
+      [],
+      '',
+      0,
+      { __proto__: { admin: true } },
+      { constructor: 1 },
+    ),
   },
+);
+
+const realId = fc.constantFrom('g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'h1', 'h2', 'h3', 'nope');
+
+/**
+ * An op with an input of its own shape and mostly real ids: these get past validation and
+ * reach the pool (dcli in a guest, a migration, a fault, a script), where the service's own
+ * refusals (ERR_NOT_FOUND, ERR_CONFLICT, ERR_HOST_DOWN, ...) live.
+ */
+export const matchedCall: fc.Arbitrary<{ op: string; input: unknown }> = fc.oneof(
+  fc.record({
+    op: fc.constantFrom('dcli', 'dcliComplete'),
+    input: fc.record({ guestId: realId, line: dcliLine }),
+  }),
+  fc.record({
+    op: fc.constantFrom('checkMigration', 'migrate'),
+    input: fc.record({ guestId: realId, to: realId }),
+  }),
+  fc.record({
+    op: fc.constant('fault'),
+    input: fc.record({
+      kind: fc.constantFrom('host-crash', 'host-restore', 'partition', 'heal', 'disk-fail', 'disk-restore'),
+      target: fc.constantFrom('g1', 'g5', 'h2', 'h3', 'd2', 'd4', 'central', 'nope'),
+    }),
+  }),
+  fc.record({
+    op: fc.constant('runScript'),
+    input: fc.record({
+      guestId: realId,
+      script: fc.constantFrom('rescan-luns', 'quiesce-app', 'unquiesce-app', 'collect-logs', 'rm-rf'),
+      args: fc.dictionary(fc.constantFrom('app', 'lun', 'x'), fc.string({ maxLength: 10 }), { maxKeys: 2 }),
+    }),
+  }),
+  fc.record({
+    op: fc.constant('getJob'),
+    input: fc.record({ jobId: fc.constantFrom('job-1', 'mig-1', 'nope') }),
+  }),
+  fc.record({
+    op: fc.constant('events'),
+    input: fc.record(
+      {
+        after: fc.nat(500),
+        limit: fc.integer({ min: 1, max: 50 }),
+        kind: fc.constantFrom('fault.host-crash', 'x'),
+      },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({
+    op: fc.constantFrom('getPool', 'listJobs', 'invariants', 'labInfo', 'saveLab'),
+    input: fc.constant({}),
+  }),
+  fc.record({
+    op: fc.constant('login'),
+    input: fc.record({ user: fc.constantFrom('admin', 'nobody'), password: fc.string({ maxLength: 12 }) }),
+  }),
+);
+
+/** Any call: matched to its op half the time, otherwise any op name with any input. */
+export const anyCall: fc.Arbitrary<{ op: unknown; input: unknown }> = fc.oneof(
+  matchedCall,
+  fc.record({ op: opName, input: callInput }),
 );
 
 /** Asserts `reply` is a CallOutcome: a value, or an error with an ERR_ code and a sentence. */

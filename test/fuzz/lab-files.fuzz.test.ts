@@ -50,7 +50,12 @@ async function openDamaged(rel: string, bytes: Buffer): Promise<'opened' | 'refu
   const f = join(dir, rel);
   writeFileSync(f, bytes);
   try {
-    const p = await Pool.open({ labDir: dir, clock: new VirtualClock(), spec: demoLabSpec(), auth: TEST_AUTH });
+    const p = await Pool.open({
+      labDir: dir,
+      clock: new VirtualClock(),
+      spec: demoLabSpec(),
+      auth: TEST_AUTH,
+    });
     try {
       // Opened: it must be the same lab (not a fresh one), with its snapshot.
       expect(
@@ -139,7 +144,8 @@ function damageStructure(json: unknown, d: { pick: number; op: string; value: un
   if (d.op === 'delete') {
     if (Array.isArray(parent)) parent.splice(key as number, 1);
     else delete parent[key];
-  } else if (d.op === 'duplicate' && Array.isArray(parent)) parent.push(structuredClone(parent[key as number]));
+  } else if (d.op === 'duplicate' && Array.isArray(parent))
+    parent.push(structuredClone(parent[key as number]));
   else parent[key] = d.value;
   return JSON.stringify(doc, null, 2);
 }

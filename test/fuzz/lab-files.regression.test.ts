@@ -72,7 +72,12 @@ function editLab(dir: string, edit: (lab: Record<string, unknown>) => void): str
   return f;
 }
 
-type GuestJson = { id: string; hostId: string; vbds: { lun: number; vdiId: string }[]; apps: { luns: number[] }[] };
+type GuestJson = {
+  id: string;
+  hostId: string;
+  vbds: { lun: number; vdiId: string }[];
+  apps: { luns: number[] }[];
+};
 const guests = (lab: Record<string, unknown>) => lab.guests as GuestJson[];
 
 describe('copying a saved lab for a fuzz case (the frozen Pool.open)', () => {
@@ -129,19 +134,28 @@ describe('a lab.json with numbers no pool can have is refused naming the field',
     expect(readFileSync(f).equals(before)).toBe(true);
   });
 
-  const cases: [string, (lab: Record<string, unknown>) => void, string][] = [
-    ['a 1e-300 Mbit/s migration link', (l) => void (l.linkMbps = 1e-300), 'linkMbps'],
-    ['a host with 9e15 MiB of memory', (l) => void ((l.hosts as { memoryMiB: number }[])[0]!.memoryMiB = 9e15), 'hosts.0.memoryMiB'],
-    ['an app on LUN 9e15', (l) => void (guests(l)[0]!.apps[0]!.luns[0] = 9e15), 'guests.0.apps.0.luns.0'],
-    ['a 1-byte shared disk', (l) => void ((l.disks as { sizeBytes: number }[])[1]!.sizeBytes = 1), 'disks.1.sizeBytes'],
-    ['a guest dirtying 1e20 MB/s', (l) => void ((l.guests as { dirtyMBps: number }[])[2]!.dirtyMBps = 1e20), 'guests.2.dirtyMBps'],
+  // [what, the field's path in lab.json, the value written there]
+  const cases: [string, string, number][] = [
+    ['a 1e-300 Mbit/s migration link', 'linkMbps', 1e-300],
+    ['a host with 9e15 MiB of memory', 'hosts.0.memoryMiB', 9e15],
+    ['an app on LUN 9e15', 'guests.0.apps.0.luns.0', 9e15],
+    ['a 1-byte shared disk', 'disks.1.sizeBytes', 1],
+    ['a guest dirtying 1e20 MB/s', 'guests.2.dirtyMBps', 1e20],
   ];
-  for (const [what, edit, field] of cases)
+  for (const [what, field, value] of cases)
     it(`${what} is refused at ${field}`, async () => {
       const dir = copyOfSaved();
-      const f = editLab(dir, edit);
+      const f = editLab(dir, (lab) => {
+        const keys = field.split('.');
+        let at = lab as Record<string, unknown>;
+        for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+        expect(typeof at[keys.at(-1)!], field).toBe('number');
+        at[keys.at(-1)!] = value;
+      });
       const err = await refusal(dir);
-      expect(`${err.code}: ${err.message}`).toContain(`ERR_LAB_CORRUPT: ${f}: not a valid XDC lab description at ${field}:`);
+      expect(`${err.code}: ${err.message}`).toContain(
+        `ERR_LAB_CORRUPT: ${f}: not a valid XDC lab description at ${field}:`,
+      );
     });
 });
 

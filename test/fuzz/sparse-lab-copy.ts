@@ -53,5 +53,6 @@ export function copySparseFile(src: string, dst: string): number {
 export function copyLab(src: string, dst: string): void {
   cpSync(src, dst, { recursive: true, filter: (s) => !/[\\/]disks[\\/][^\\/]+\.img$/.test(s) });
   const disks = join(src, 'disks');
-  for (const f of readdirSync(disks)) if (f.endsWith('.img')) copySparseFile(join(disks, f), join(dst, 'disks', f));
+  for (const f of readdirSync(disks))
+    if (f.endsWith('.img')) copySparseFile(join(disks, f), join(dst, 'disks', f));
 }

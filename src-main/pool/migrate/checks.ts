@@ -43,7 +43,9 @@ export function migrationRefusal(ctx: CheckContext, guestId: string, to: string)
   if (!pool.dom0s.has(to)) return new XdcError('ERR_NOT_FOUND', `no host ${to} in this pool`);
   const running = ctx.runningJobOf(guestId);
   if (running)
-    return refused(`${guestId} is already migrating to ${running.to} (job ${running.id}, phase ${running.phase})`);
+    return refused(
+      `${guestId} is already migrating to ${running.to} (job ${running.id}, phase ${running.phase})`,
+    );
   const from = vm.hostId;
   if (from === to) return refused(`${guestId} already runs on ${to}`);
   if (vm.state !== 'running') return refused(`${guestId} is ${vm.state}: only a running guest migrates live`);
@@ -57,9 +59,12 @@ export function migrationRefusal(ctx: CheckContext, guestId: string, to: string)
 function networkRefusal(pool: Pool, from: string, to: string): XdcError | null {
   if (pool.hostDown(to)) return refused(`destination host ${to} is down`);
   const status = pool.fabric.status(to);
-  if (status === 'partitioned') return refused(`destination host ${to} is partitioned from the pool's network`);
+  if (status === 'partitioned')
+    return refused(`destination host ${to} is partitioned from the pool's network`);
   if (!pool.fabric.reachable(from, to))
-    return refused(`host ${from} cannot reach ${to} (${from} is ${pool.fabric.status(from)}): the memory stream has no path`);
+    return refused(
+      `host ${from} cannot reach ${to} (${from} is ${pool.fabric.status(from)}): the memory stream has no path`,
+    );
   if (pool.role.vacant)
     return refused(
       `the volume server is unavailable (its host ${pool.role.hostId} is down and the takeover has not happened yet): the storage handoff needs it`,
@@ -67,7 +72,9 @@ function networkRefusal(pool: Pool, from: string, to: string): XdcError | null {
   const vs = pool.role.hostId;
   for (const h of [from, to]) {
     if (h !== vs && !pool.fabric.reachable(h, vs))
-      return refused(`host ${h} cannot reach the volume server on ${vs}: the storage handoff would not get through`);
+      return refused(
+        `host ${h} cannot reach the volume server on ${vs}: the storage handoff would not get through`,
+      );
   }
   return null;
 }
@@ -80,12 +87,18 @@ function storageRefusal(pool: Pool, vm: GuestVm, to: string): XdcError | null {
 /** Why the host cannot see one of the guest's LUNs (see the header), or null when it sees them all. */
 export function lunVisibilityProblem(pool: Pool, vm: GuestVm, hostId: string): string | null {
   const vs = pool.role.server;
-  const failed = new Set(vs.listDisks().filter((d) => d.state === 'failed').map((d) => d.id));
+  const failed = new Set(
+    vs
+      .listDisks()
+      .filter((d) => d.state === 'failed')
+      .map((d) => d.id),
+  );
   for (const vbd of vm.vbds) {
     const vol = vs.getVolume(vbd.vdiId);
     const sr = vs.getDiskGroup(vol.diskGroupId);
     const lun = `LUN ${vbd.lun} (${vbd.vdiId})`;
-    if (!sr.attachedHosts.includes(hostId)) return `host ${hostId} cannot see ${lun}: its disk group ${sr.id} is not attached there (sr_attach)`;
+    if (!sr.attachedHosts.includes(hostId))
+      return `host ${hostId} cannot see ${lun}: its disk group ${sr.id} is not attached there (sr_attach)`;
     const bad = sr.diskIds.filter((d) => failed.has(d));
     if (bad.length)
       return `host ${hostId} cannot see ${lun}: disk ${bad.join(', ')} of its disk group ${sr.id} has failed, so the group is incomplete and the volume cannot be flushed for the handoff`;
@@ -96,7 +109,8 @@ export function lunVisibilityProblem(pool: Pool, vm: GuestVm, hostId: string): s
 /** Memory the host's guests use now (crashed ones too: they restart there), plus the central VM. */
 export function usedMiB(pool: Pool, hostId: string): number {
   let used = 0;
-  for (const g of pool.guests.values()) if (g.hostId === hostId && g.state !== 'stopped') used += g.spec.memoryMiB;
+  for (const g of pool.guests.values())
+    if (g.hostId === hostId && g.state !== 'stopped') used += g.spec.memoryMiB;
   if (pool.fabric.node(CENTRAL_ID).hostId === hostId) used += CENTRAL_VM_MIB;
   return used;
 }
@@ -113,5 +127,7 @@ function roomRefusal(ctx: CheckContext, vm: GuestVm, to: string): XdcError | nul
 }
 
 export function asCheckResult(e: XdcError | null): CheckResult {
-  return e ? { allowed: false, code: e.code, reason: e.message } : { allowed: true, code: null, reason: null };
+  return e
+    ? { allowed: false, code: e.code, reason: e.message }
+    : { allowed: true, code: null, reason: null };
 }

@@ -8,10 +8,11 @@
  * `handOff` is the bare ownership handoff of one volume (source releases, destination acquires)
  * that the benchmark measures against the in-process flip.
  */
-import { asXdcError, XdcError } from '../errors';
-import type { PoolClock } from '../net/clock';
+
 import type { VolumeClient } from '../dom0/volume-client';
 import type { VolumeServerRole } from '../dom0/volume-server-role';
+import { asXdcError, XdcError } from '../errors';
+import type { PoolClock } from '../net/clock';
 
 /** An answer worth asking again: nobody answered, or the volume server is moving. */
 export function isTransient(e: XdcError): boolean {
@@ -66,7 +67,9 @@ export class SmRetry {
         }
       }
       if (o.deadline !== undefined && this.d.clock.now() >= o.deadline) {
-        const why = last ? last.message : `the volume server has been unavailable since its host ${this.d.role.hostId} went down`;
+        const why = last
+          ? last.message
+          : `the volume server has been unavailable since its host ${this.d.role.hostId} went down`;
         throw new XdcError(last?.code ?? 'ERR_HOST_DOWN', `${what}: gave up after retrying: ${why}`);
       }
       this.retries++;

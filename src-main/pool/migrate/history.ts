@@ -72,7 +72,8 @@ export class MigrationHistory {
       for (const r of rows) {
         const phases = Array.isArray(r.phases) ? [...(r.phases as Array<Record<string, unknown>>)] : [];
         const last = phases[phases.length - 1];
-        if (last && last.endedAt === null) phases[phases.length - 1] = { ...last, endedAt: now, detail: 'cut off by a lab restart' };
+        if (last && last.endedAt === null)
+          phases[phases.length - 1] = { ...last, endedAt: now, detail: 'cut off by a lab restart' };
         const message = `interrupted by a lab restart during ${r.phase}`;
         this.pool.central.repos.migrations.update(
           { jobId: r.jobId },
@@ -88,11 +89,17 @@ export class MigrationHistory {
             totalMs: now - r.startedAt,
           },
         );
-        this.pool.event('migration.failed', 'migration', r.guestId, `migration ${r.jobId} of ${r.guestId} (${r.fromHost} -> ${r.toHost}) was ${message}`, {
-          jobId: r.jobId,
-          phase: r.phase,
-          state: 'failed',
-        });
+        this.pool.event(
+          'migration.failed',
+          'migration',
+          r.guestId,
+          `migration ${r.jobId} of ${r.guestId} (${r.fromHost} -> ${r.toHost}) was ${message}`,
+          {
+            jobId: r.jobId,
+            phase: r.phase,
+            state: 'failed',
+          },
+        );
       }
     });
     return rows;

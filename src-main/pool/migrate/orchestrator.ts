@@ -4,6 +4,7 @@
  * the memory-stream receivers on every Dom0, the history in the central database, and closing
  * jobs that a lab restart cut off.
  */
+import { setMaxListeners } from 'node:events';
 import type { MigrationJob } from '../../api/contract';
 import { XdcError } from '../errors';
 import type { Pool } from '../pool';
@@ -12,7 +13,7 @@ import { MigrationHistory } from './history';
 import { MigrationRecord } from './job';
 import type { MigrationBadgeView, MigrationPort } from './port';
 import { planPrecopy } from './precopy';
-import { DEFAULT_TIMING, type MigrationTiming, MigrationRun } from './run';
+import { DEFAULT_TIMING, MigrationRun, type MigrationTiming } from './run';
 import { MemoryReceiver } from './stream';
 
 const MiB = 1024 * 1024;
@@ -36,6 +37,8 @@ export class MigrationOrchestrator implements MigrationPort {
     o: OrchestratorOptions = {},
   ) {
     this.timing = { ...DEFAULT_TIMING, ...o.timing };
+    // Every running job (and each of its waits) listens for the lab closing: many at once is normal.
+    setMaxListeners(0, this.closing.signal);
     this.history = new MigrationHistory(pool);
     this.history.closeInterrupted(pool.clock.now());
     this.nextId = this.history.count() + 1;
@@ -57,7 +60,14 @@ export class MigrationOrchestrator implements MigrationPort {
       linkBytesPerSec: (this.pool.spec.linkMbps * 1e6) / 8,
     });
     const now = this.pool.clock.now();
-    const rec = new MigrationRecord({ id: this.freshId(), guestId, from: vm.hostId, to, startedAt: now, model: plan.explanation });
+    const rec = new MigrationRecord({
+      id: this.freshId(),
+      guestId,
+      from: vm.hostId,
+      to,
+      startedAt: now,
+      model: plan.explanation,
+    });
     rec.begin('checks', now);
     rec.end(
       now,
@@ -69,7 +79,13 @@ export class MigrationOrchestrator implements MigrationPort {
       data: { phase: 'checks', state: 'started', requestedBy, from: rec.from, to },
     });
     const run = new MigrationRun(
-      { pool: this.pool, history: this.history, receiver: this.receiver, closing: this.closing.signal, timing: this.timing },
+      {
+        pool: this.pool,
+        history: this.history,
+        receiver: this.receiver,
+        closing: this.closing.signal,
+        timing: this.timing,
+      },
       rec,
       vm,
       plan,
@@ -100,7 +116,12 @@ export class MigrationOrchestrator implements MigrationPort {
   badge(guestId: string): MigrationBadgeView | null {
     for (const r of this.running.values()) {
       if (r.rec.guestId !== guestId || r.rec.state !== 'running') continue;
-      return { jobId: r.rec.id, to: r.rec.to, phase: r.rec.phase, progress: Math.min(1, Math.max(0, r.rec.progress)) };
+      return {
+        jobId: r.rec.id,
+        to: r.rec.to,
+        phase: r.rec.phase,
+        progress: Math.min(1, Math.max(0, r.rec.progress)),
+      };
     }
     return null;
   }
@@ -126,13 +147,15 @@ export class MigrationOrchestrator implements MigrationPort {
       {
         pool: this.pool,
         runningJobOf: (g) => {
-          for (const r of this.running.values()) if (r.rec.guestId === g) return { id: r.rec.id, to: r.rec.to, phase: r.rec.phase };
+          for (const r of this.running.values())
+            if (r.rec.guestId === g) return { id: r.rec.id, to: r.rec.to, phase: r.rec.phase };
           return null;
         },
         incomingMiB: (h) => {
           let n = 0;
           // Until the commit point the guest still counts on its source; after it, on the destination.
-          for (const r of this.running.values()) if (r.rec.to === h && !r.isCommitted) n += this.pool.guest(r.rec.guestId).spec.memoryMiB;
+          for (const r of this.running.values())
+            if (r.rec.to === h && !r.isCommitted) n += this.pool.guest(r.rec.guestId).spec.memoryMiB;
           return n;
         },
       },

@@ -23,9 +23,9 @@ import { asXdcError, XdcError } from '../errors';
 import type { GuestVm } from '../guest-vm';
 import type { Pool } from '../pool';
 import { lunVisibilityProblem } from './checks';
+import { SmRetry, unlessAborted } from './handoff';
 import type { HistoryEvent, MigrationHistory } from './history';
 import type { MigrationRecord, PhaseName } from './job';
-import { SmRetry, unlessAborted } from './handoff';
 import type { PrecopyPlan } from './precopy';
 import { type MemoryReceiver, MemoryStream } from './stream';
 
@@ -115,14 +115,16 @@ export class MigrationRun {
   hostDown(hostId: string): void {
     // Once the guest runs on the destination, the migration is done: a crash after that is the
     // pool's business (the guest crashes with its host), not a failed migration.
-    const matters = !this.resumed && (hostId === this.rec.to || (hostId === this.rec.from && !this.committed));
+    const matters =
+      !this.resumed && (hostId === this.rec.to || (hostId === this.rec.from && !this.committed));
     if (matters && !this.interrupt.signal.aborted)
       this.interrupt.abort(new XdcError('ERR_HOST_DOWN', `host ${hostId} crashed`));
   }
 
   private close(): void {
     this.closed = true;
-    if (!this.interrupt.signal.aborted) this.interrupt.abort(new XdcError('ERR_INTERRUPTED', 'the lab closed'));
+    if (!this.interrupt.signal.aborted)
+      this.interrupt.abort(new XdcError('ERR_INTERRUPTED', 'the lab closed'));
   }
 
   // ------------------------------------------------------------------ the forward path
@@ -181,13 +183,19 @@ export class MigrationRun {
 
   /** A forward storage step: retried while the volume server is away, for a bounded time. */
   private sm<T>(what: string, actingHost: string, op: () => Promise<T>): Promise<T> {
-    const o = { actingHost, deadline: this.now() + this.d.timing.forwardRetryMs, signal: this.interrupt.signal };
+    const o = {
+      actingHost,
+      deadline: this.now() + this.d.timing.forwardRetryMs,
+      signal: this.interrupt.signal,
+    };
     return unlessAborted(this.retry.call(what, op, o), this.interrupt.signal);
   }
 
   private async attach(): Promise<string> {
     for (const v of this.vdis) {
-      await this.sm(`${this.rec.to} could not attach ${v} (vdi_attach)`, this.rec.to, () => this.dest.volumeClient.prepare(v));
+      await this.sm(`${this.rec.to} could not attach ${v} (vdi_attach)`, this.rec.to, () =>
+        this.dest.volumeClient.prepare(v),
+      );
       this.attached.add(v);
     }
     return `${this.rec.to} attached ${this.vdis.join(', ')} (vdi_attach) ahead of the handoff`;
@@ -227,8 +235,16 @@ export class MigrationRun {
     for (const v of this.vm.vbds) v.ring.pause();
     await unlessAborted(Promise.all(this.vm.vbds.map((v) => v.ring.drain())), this.interrupt.signal);
     await this.pool.clock.sleep(this.d.timing.suspendMs, this.interrupt.signal);
-    await this.stream.transmit(this.plan.stopCopyMs, 'stop-and-copy', (f) => this.rec.within(f), this.interrupt.signal);
-    const ack = await unlessAborted(this.stream.acknowledge('final', this.plan.remainderBytes), this.interrupt.signal);
+    await this.stream.transmit(
+      this.plan.stopCopyMs,
+      'stop-and-copy',
+      (f) => this.rec.within(f),
+      this.interrupt.signal,
+    );
+    const ack = await unlessAborted(
+      this.stream.acknowledge('final', this.plan.remainderBytes),
+      this.interrupt.signal,
+    );
     this.rec.bytesSent += this.plan.remainderBytes;
     const held = this.heldRequests();
     return `guest paused (${held} I/O request(s) held, none failed); ${mb(this.plan.remainderBytes)} of dirty memory and the CPU state sent in ${ms(
@@ -251,7 +267,9 @@ export class MigrationRun {
     );
     if (unseen) throw new XdcError('ERR_IO', unseen);
     for (const v of this.vdis)
-      await this.sm(`${this.rec.to} could not acquire ${v} (vdi_activate)`, this.rec.to, () => this.dest.volumeClient.acquire(v));
+      await this.sm(`${this.rec.to} could not acquire ${v} (vdi_activate)`, this.rec.to, () =>
+        this.dest.volumeClient.acquire(v),
+      );
     this.commit();
     return `${this.rec.to} owns ${this.vdis.join(', ')} (host_${this.rec.to}=RW); committed: ${this.rec.guestId} now belongs to ${this.rec.to}${this.retryNote()}`;
   }
@@ -277,7 +295,9 @@ export class MigrationRun {
   }
 
   private async detachSource(): Promise<string> {
-    const notes = await this.detachAll(this.rec.from, this.vdis, { deadline: this.now() + this.d.timing.forwardRetryMs });
+    const notes = await this.detachAll(this.rec.from, this.vdis, {
+      deadline: this.now() + this.d.timing.forwardRetryMs,
+    });
     return notes;
   }
 
@@ -365,21 +385,29 @@ export class MigrationRun {
    * the guest restarts there.
    */
   private async settleOnSource(v: string, lines: string[]): Promise<void> {
-    const { from, to } = this.rec;
+    const { from } = this.rec;
     const o = { signal: this.d.closing };
     for (let attempt = 0; attempt < 8; attempt++) {
       await this.retry.volumeServer(this.d.closing);
       const owner = this.pool.ownerOf(v);
       if (owner !== null && owner !== from) {
         if (this.pool.hostDown(owner)) {
-          await this.retry.call(`clearing dead ${owner}'s claim on ${v}`, () => this.pool.role.server.vdiForgetOwner(v, owner), {
-            ...o,
-            actingHost: null,
-          });
+          await this.retry.call(
+            `clearing dead ${owner}'s claim on ${v}`,
+            () => this.pool.role.server.vdiForgetOwner(v, owner),
+            {
+              ...o,
+              actingHost: null,
+            },
+          );
           lines.push(`the volume server cleared the tag of ${owner} (down) on ${v}`);
         } else {
           try {
-            await this.retry.call(`${owner} giving ${v} back`, () => this.pool.dom0(owner).volumeClient.release(v), { ...o, actingHost: owner });
+            await this.retry.call(
+              `${owner} giving ${v} back`,
+              () => this.pool.dom0(owner).volumeClient.release(v),
+              { ...o, actingHost: owner },
+            );
             lines.push(`${owner} gave ${v} back (vdi_deactivate)`);
           } catch (e) {
             if (!this.pool.hostDown(owner)) throw e;
@@ -390,7 +418,10 @@ export class MigrationRun {
       if (this.pool.hostDown(from)) return;
       if (owner === from && this.source.volumeClient.owns(v)) return;
       try {
-        await this.retry.call(`${from} taking ${v} back`, () => this.source.volumeClient.acquire(v), { ...o, actingHost: from });
+        await this.retry.call(`${from} taking ${v} back`, () => this.source.volumeClient.acquire(v), {
+          ...o,
+          actingHost: from,
+        });
         lines.push(`${from} took ${v} back (vdi_activate)`);
       } catch (e) {
         if (!this.pool.hostDown(from)) throw e;
@@ -420,7 +451,9 @@ export class MigrationRun {
       if (this.vm.state !== 'crashed') this.vm.crash();
       lines.push(`${guestId} crashed with ${to}; it restarts there when ${to} is restored`);
     }
-    lines.push(await this.detachAll(from, this.vdis, { deadline: this.now() + this.d.timing.forwardRetryMs }));
+    lines.push(
+      await this.detachAll(from, this.vdis, { deadline: this.now() + this.d.timing.forwardRetryMs }),
+    );
   }
 
   /**
@@ -440,18 +473,26 @@ export class MigrationRun {
           continue;
         }
         if (!this.pool.hostDown(hostId) && this.pool.fabric.reachable(hostId, this.pool.role.hostId)) {
-          await this.retry.call(`${hostId} detaching ${v}`, () => this.pool.dom0(hostId).volumeClient.detach(v), {
-            actingHost: hostId,
-            deadline: o.deadline ?? this.now() + this.d.timing.forwardRetryMs,
-            signal: this.d.closing,
-          });
+          await this.retry.call(
+            `${hostId} detaching ${v}`,
+            () => this.pool.dom0(hostId).volumeClient.detach(v),
+            {
+              actingHost: hostId,
+              deadline: o.deadline ?? this.now() + this.d.timing.forwardRetryMs,
+              signal: this.d.closing,
+            },
+          );
           self.push(v);
         } else {
-          await this.retry.call(`detaching ${v} from ${hostId}`, () => this.pool.role.server.vdiDetach(v, hostId), {
-            actingHost: null,
-            deadline: o.deadline,
-            signal: this.d.closing,
-          });
+          await this.retry.call(
+            `detaching ${v} from ${hostId}`,
+            () => this.pool.role.server.vdiDetach(v, hostId),
+            {
+              actingHost: null,
+              deadline: o.deadline,
+              signal: this.d.closing,
+            },
+          );
           byServer.push(v);
         }
       } catch (e) {
@@ -462,7 +503,9 @@ export class MigrationRun {
     const parts: string[] = [];
     if (self.length) parts.push(`${hostId} detached ${self.join(', ')} (vdi_detach)`);
     if (byServer.length)
-      parts.push(`the volume server detached ${byServer.join(', ')} from ${hostId} (${this.pool.hostDown(hostId) ? 'down' : 'unreachable'})`);
+      parts.push(
+        `the volume server detached ${byServer.join(', ')} from ${hostId} (${this.pool.hostDown(hostId) ? 'down' : 'unreachable'})`,
+      );
     if (left.length) parts.push(`left attached on ${hostId}: ${left.join(', ')}`);
     return parts.join('; ') || `nothing attached on ${hostId}`;
   }
@@ -474,7 +517,9 @@ export class MigrationRun {
   }
 
   private retryNote(): string {
-    return this.retry.retries ? ` (after ${this.retry.retries} retried storage call(s) while the volume server was away)` : '';
+    return this.retry.retries
+      ? ` (after ${this.retry.retries} retried storage call(s) while the volume server was away)`
+      : '';
   }
 
   private finish(state: 'succeeded' | 'failed'): void {

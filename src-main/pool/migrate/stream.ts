@@ -60,13 +60,17 @@ export class MemoryReceiver {
       STREAM_ROUTE,
       (ctx) => {
         const body = RoundBody.safeParse(ctx.body);
-        if (!body.success) throw new XdcError('ERR_VALIDATION', 'a migration stream message needs {jobId, round, bytes}');
+        if (!body.success)
+          throw new XdcError('ERR_VALIDATION', 'a migration stream message needs {jobId, round, bytes}');
         const m = body.data;
         const inc = this.incoming.get(m.jobId);
         if (!inc || inc.to !== dom0.hostId)
           throw new XdcError('ERR_NOT_FOUND', `host ${dom0.hostId} expects no incoming migration ${m.jobId}`);
         if (ctx.caller?.nodeId !== inc.from)
-          throw new XdcError('ERR_FORBIDDEN', `migration ${m.jobId} streams from ${inc.from}, not ${ctx.caller?.nodeId ?? 'an unknown node'}`);
+          throw new XdcError(
+            'ERR_FORBIDDEN',
+            `migration ${m.jobId} streams from ${inc.from}, not ${ctx.caller?.nodeId ?? 'an unknown node'}`,
+          );
         inc.bytes += m.bytes;
         if (m.round === 'final') inc.complete = true;
         else inc.rounds = m.round;
@@ -94,7 +98,12 @@ export class MemoryStream {
    * `ms` of pool time on the wire, in slices; `onProgress(fraction)` after each. Throws
    * ERR_NODE_UNREACHABLE naming the side that is cut off when the stream breaks.
    */
-  async transmit(ms: number, what: string, onProgress: (fraction: number) => void, signal: AbortSignal): Promise<void> {
+  async transmit(
+    ms: number,
+    what: string,
+    onProgress: (fraction: number) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     let done = 0;
     while (done < ms) {
       const step = Math.min(STREAM_SLICE_MS, ms - done);
@@ -110,12 +119,22 @@ export class MemoryStream {
   async acknowledge(round: RoundMessage['round'], bytes: number): Promise<{ receivedBytes: number }> {
     const body: RoundMessage = { jobId: this.jobId, round, bytes };
     try {
-      return await this.d.fabric.call<{ receivedBytes: number }>(this.source.session, this.to, 'POST', STREAM_ROUTE, body, {
-        timeoutMs: STREAM_ACK_TIMEOUT_MS,
-      });
+      return await this.d.fabric.call<{ receivedBytes: number }>(
+        this.source.session,
+        this.to,
+        'POST',
+        STREAM_ROUTE,
+        body,
+        {
+          timeoutMs: STREAM_ACK_TIMEOUT_MS,
+        },
+      );
     } catch (e) {
       const x = e instanceof XdcError ? e : new XdcError('ERR_INTERNAL', String(e));
-      throw new XdcError(x.code, `the destination ${this.to} did not acknowledge ${round === 'final' ? 'the final copy' : `round ${round}`}: ${x.message}`);
+      throw new XdcError(
+        x.code,
+        `the destination ${this.to} did not acknowledge ${round === 'final' ? 'the final copy' : `round ${round}`}: ${x.message}`,
+      );
     }
   }
 
@@ -127,9 +146,13 @@ export class MemoryStream {
       return s === 'up' ? null : `${h} is ${s}`;
     };
     const why = side(this.to) ?? side(from) ?? 'no route between them';
-    throw new XdcError('ERR_NODE_UNREACHABLE', `the memory stream from ${from} to ${this.to} broke during ${what}: ${why}`, {
-      from,
-      to: this.to,
-    });
+    throw new XdcError(
+      'ERR_NODE_UNREACHABLE',
+      `the memory stream from ${from} to ${this.to} broke during ${what}: ${why}`,
+      {
+        from,
+        to: this.to,
+      },
+    );
   }
 }

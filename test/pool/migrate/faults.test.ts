@@ -43,55 +43,249 @@ interface Case {
 
 const cases: Case[] = [
   // ---- the destination crashes
-  { name: 'destination crash as the early attach starts', phase: 'attach', fault: ['host-crash', 'h3'], undo: ['host-restore', 'h3'],
-    expect: { state: 'failed', host: 'h2', run: 'running', lines: [/g3 kept running on h2/], error: /host h3 crashed/ } },
-  { name: 'destination crash 3 s into pre-copy', phase: 'precopy', afterMs: 3000, fault: ['host-crash', 'h3'], undo: ['host-restore', 'h3'],
-    expect: { state: 'failed', host: 'h2', run: 'running', lines: [/g3 kept running on h2/, /the volume server detached vol-fs01-sys, vol-fs01-data from h3 \(down\)/] } },
-  { name: 'destination crash during stop-and-copy', phase: 'stop-and-copy', afterMs: 5, fault: ['host-crash', 'h3'], undo: ['host-restore', 'h3'],
-    expect: { state: 'failed', host: 'h2', run: 'running', lines: [/g3 resumed on h2/] } },
-  { name: 'destination crash as it is about to acquire (the source has released)', phase: 'acquire', fault: ['host-crash', 'h3'], undo: ['host-restore', 'h3'],
-    expect: { state: 'failed', host: 'h2', run: 'running', lines: [/h2 took vol-fs01-sys back/, /h2 took vol-fs01-data back/, /g3 resumed on h2/] } },
-  { name: 'destination crash during resume, past the commit point: rolled forward, the guest crashed with h3', phase: 'resume', afterMs: 5,
-    fault: ['host-crash', 'h3'], undo: ['host-restore', 'h3'],
-    expect: { state: 'failed', host: 'h3', run: 'crashed', lines: [/past the commit point: g3 belongs to h3/, /g3 crashed with h3/, /h2 detached vol-fs01-sys, vol-fs01-data/] } },
-  { name: 'destination crash during detach, after the guest resumed there: the migration itself succeeded', phase: 'detach', fault: ['host-crash', 'h3'],
-    undo: ['host-restore', 'h3'], expect: { state: 'succeeded', host: 'h3', run: 'crashed' } },
+  {
+    name: 'destination crash as the early attach starts',
+    phase: 'attach',
+    fault: ['host-crash', 'h3'],
+    undo: ['host-restore', 'h3'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      lines: [/g3 kept running on h2/],
+      error: /host h3 crashed/,
+    },
+  },
+  {
+    name: 'destination crash 3 s into pre-copy',
+    phase: 'precopy',
+    afterMs: 3000,
+    fault: ['host-crash', 'h3'],
+    undo: ['host-restore', 'h3'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      lines: [
+        /g3 kept running on h2/,
+        /the volume server detached vol-fs01-sys, vol-fs01-data from h3 \(down\)/,
+      ],
+    },
+  },
+  {
+    name: 'destination crash during stop-and-copy',
+    phase: 'stop-and-copy',
+    afterMs: 5,
+    fault: ['host-crash', 'h3'],
+    undo: ['host-restore', 'h3'],
+    expect: { state: 'failed', host: 'h2', run: 'running', lines: [/g3 resumed on h2/] },
+  },
+  {
+    name: 'destination crash as it is about to acquire (the source has released)',
+    phase: 'acquire',
+    fault: ['host-crash', 'h3'],
+    undo: ['host-restore', 'h3'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      lines: [/h2 took vol-fs01-sys back/, /h2 took vol-fs01-data back/, /g3 resumed on h2/],
+    },
+  },
+  {
+    name: 'destination crash during resume, past the commit point: rolled forward, the guest crashed with h3',
+    phase: 'resume',
+    afterMs: 5,
+    fault: ['host-crash', 'h3'],
+    undo: ['host-restore', 'h3'],
+    expect: {
+      state: 'failed',
+      host: 'h3',
+      run: 'crashed',
+      lines: [
+        /past the commit point: g3 belongs to h3/,
+        /g3 crashed with h3/,
+        /h2 detached vol-fs01-sys, vol-fs01-data/,
+      ],
+    },
+  },
+  {
+    name: 'destination crash during detach, after the guest resumed there: the migration itself succeeded',
+    phase: 'detach',
+    fault: ['host-crash', 'h3'],
+    undo: ['host-restore', 'h3'],
+    expect: { state: 'succeeded', host: 'h3', run: 'crashed' },
+  },
   // ---- the source crashes
-  { name: 'source crash 3 s into pre-copy: the guest crashed with it', phase: 'precopy', afterMs: 3000, fault: ['host-crash', 'h2'], undo: ['host-restore', 'h2'],
-    expect: { state: 'failed', host: 'h2', run: 'crashed', lines: [/g3 crashed with h2/, /h3 detached vol-fs01-sys, vol-fs01-data/] } },
-  { name: 'source crash while it releases the volumes', phase: 'release', fault: ['host-crash', 'h2'], undo: ['host-restore', 'h2'],
-    expect: { state: 'failed', host: 'h2', run: 'crashed', lines: [/never acknowledged: the guest crashed with h2/] } },
-  { name: 'source crash after it released, before the destination acquired', phase: 'acquire', fault: ['host-crash', 'h2'], undo: ['host-restore', 'h2'],
-    expect: { state: 'failed', host: 'h2', run: 'crashed', lines: [/g3 crashed with h2/] } },
-  { name: 'source crash during resume, past the commit point: the guest is safe on h3', phase: 'resume', afterMs: 5, fault: ['host-crash', 'h2'],
-    undo: ['host-restore', 'h2'], expect: { state: 'succeeded', host: 'h3', run: 'running' } },
+  {
+    name: 'source crash 3 s into pre-copy: the guest crashed with it',
+    phase: 'precopy',
+    afterMs: 3000,
+    fault: ['host-crash', 'h2'],
+    undo: ['host-restore', 'h2'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'crashed',
+      lines: [/g3 crashed with h2/, /h3 detached vol-fs01-sys, vol-fs01-data/],
+    },
+  },
+  {
+    name: 'source crash while it releases the volumes',
+    phase: 'release',
+    fault: ['host-crash', 'h2'],
+    undo: ['host-restore', 'h2'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'crashed',
+      lines: [/never acknowledged: the guest crashed with h2/],
+    },
+  },
+  {
+    name: 'source crash after it released, before the destination acquired',
+    phase: 'acquire',
+    fault: ['host-crash', 'h2'],
+    undo: ['host-restore', 'h2'],
+    expect: { state: 'failed', host: 'h2', run: 'crashed', lines: [/g3 crashed with h2/] },
+  },
+  {
+    name: 'source crash during resume, past the commit point: the guest is safe on h3',
+    phase: 'resume',
+    afterMs: 5,
+    fault: ['host-crash', 'h2'],
+    undo: ['host-restore', 'h2'],
+    expect: { state: 'succeeded', host: 'h3', run: 'running' },
+  },
   // ---- partitions
-  { name: 'destination partitioned 3 s into pre-copy: the memory stream breaks', phase: 'precopy', afterMs: 3000, fault: ['partition', 'h3'], undo: ['heal', 'h3'],
-    expect: { state: 'failed', host: 'h2', run: 'running', error: /memory stream from h2 to h3 broke during pre-copy round 1: h3 is partitioned/,
-      lines: [/the volume server detached vol-fs01-sys, vol-fs01-data from h3 \(unreachable\)/] } },
-  { name: 'destination partitioned as it is about to acquire', phase: 'acquire', fault: ['partition', 'h3'], undo: ['heal', 'h3'],
-    expect: { state: 'failed', host: 'h2', run: 'running', error: /h3 could not acquire vol-fs01-sys .* gave up after retrying/, lines: [/h2 took vol-fs01-sys back/, /g3 resumed on h2/] } },
-  { name: 'source partitioned during stop-and-copy', phase: 'stop-and-copy', afterMs: 5, fault: ['partition', 'h2'], undo: ['heal', 'h2'],
-    expect: { state: 'failed', host: 'h2', run: 'running', error: /memory stream from h2 to h3 broke during stop-and-copy: h2 is partitioned/, lines: [/g3 resumed on h2/] } },
-  { name: 'source partitioned as it is about to release', phase: 'release', fault: ['partition', 'h2'], undo: ['heal', 'h2'],
-    expect: { state: 'failed', host: 'h2', run: 'running', error: /h2 could not release vol-fs01-sys/, lines: [/g3 resumed on h2/] } },
+  {
+    name: 'destination partitioned 3 s into pre-copy: the memory stream breaks',
+    phase: 'precopy',
+    afterMs: 3000,
+    fault: ['partition', 'h3'],
+    undo: ['heal', 'h3'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      error: /memory stream from h2 to h3 broke during pre-copy round 1: h3 is partitioned/,
+      lines: [/the volume server detached vol-fs01-sys, vol-fs01-data from h3 \(unreachable\)/],
+    },
+  },
+  {
+    name: 'destination partitioned as it is about to acquire',
+    phase: 'acquire',
+    fault: ['partition', 'h3'],
+    undo: ['heal', 'h3'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      error: /h3 could not acquire vol-fs01-sys .* gave up after retrying/,
+      lines: [/h2 took vol-fs01-sys back/, /g3 resumed on h2/],
+    },
+  },
+  {
+    name: 'source partitioned during stop-and-copy',
+    phase: 'stop-and-copy',
+    afterMs: 5,
+    fault: ['partition', 'h2'],
+    undo: ['heal', 'h2'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      error: /memory stream from h2 to h3 broke during stop-and-copy: h2 is partitioned/,
+      lines: [/g3 resumed on h2/],
+    },
+  },
+  {
+    name: 'source partitioned as it is about to release',
+    phase: 'release',
+    fault: ['partition', 'h2'],
+    undo: ['heal', 'h2'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      error: /h2 could not release vol-fs01-sys/,
+      lines: [/g3 resumed on h2/],
+    },
+  },
   // ---- the volume server's host crashes: the role moves, the storage calls are made again on the new one
-  { name: 'volume server host crash during the early attach', phase: 'attach', fault: ['host-crash', 'h1'], undo: ['host-restore', 'h1'],
-    expect: { state: 'succeeded', host: 'h3', run: 'running' } },
-  { name: 'volume server host crash as the source releases', phase: 'release', fault: ['host-crash', 'h1'], undo: ['host-restore', 'h1'],
-    expect: { state: 'succeeded', host: 'h3', run: 'running' } },
-  { name: 'volume server host crash as the destination acquires', phase: 'acquire', fault: ['host-crash', 'h1'], undo: ['host-restore', 'h1'],
-    expect: { state: 'succeeded', host: 'h3', run: 'running' } },
-  { name: 'volume server host crash during detach', phase: 'detach', fault: ['host-crash', 'h1'], undo: ['host-restore', 'h1'],
-    expect: { state: 'succeeded', host: 'h3', run: 'running' } },
-  { name: 'the volume server host is the source and crashes in pre-copy: the guest crashed with it, the destination cleans up on the new volume server',
-    guest: 'g2', from: 'h1', to: 'h2', phase: 'precopy', afterMs: 2000, fault: ['host-crash', 'h1'], undo: ['host-restore', 'h1'],
-    expect: { state: 'failed', host: 'h1', run: 'crashed', lines: [/g2 crashed with h1/, /h2 detached vol-sql01-sys/] } },
+  {
+    name: 'volume server host crash during the early attach',
+    phase: 'attach',
+    fault: ['host-crash', 'h1'],
+    undo: ['host-restore', 'h1'],
+    expect: { state: 'succeeded', host: 'h3', run: 'running' },
+  },
+  {
+    name: 'volume server host crash as the source releases',
+    phase: 'release',
+    fault: ['host-crash', 'h1'],
+    undo: ['host-restore', 'h1'],
+    expect: { state: 'succeeded', host: 'h3', run: 'running' },
+  },
+  {
+    name: 'volume server host crash as the destination acquires',
+    phase: 'acquire',
+    fault: ['host-crash', 'h1'],
+    undo: ['host-restore', 'h1'],
+    expect: { state: 'succeeded', host: 'h3', run: 'running' },
+  },
+  {
+    name: 'volume server host crash during detach',
+    phase: 'detach',
+    fault: ['host-crash', 'h1'],
+    undo: ['host-restore', 'h1'],
+    expect: { state: 'succeeded', host: 'h3', run: 'running' },
+  },
+  {
+    name: 'the volume server host is the source and crashes in pre-copy: the guest crashed with it, the destination cleans up on the new volume server',
+    guest: 'g2',
+    from: 'h1',
+    to: 'h2',
+    phase: 'precopy',
+    afterMs: 2000,
+    fault: ['host-crash', 'h1'],
+    undo: ['host-restore', 'h1'],
+    expect: {
+      state: 'failed',
+      host: 'h1',
+      run: 'crashed',
+      lines: [/g2 crashed with h1/, /h2 detached vol-sql01-sys/],
+    },
+  },
   // ---- a disk fails
-  { name: 'disk failure during pre-copy: the source cannot flush, nothing is handed over', phase: 'precopy', failsIn: 'release', afterMs: 3000, fault: ['disk-fail', 'd4'], undo: ['disk-restore', 'd4'],
-    expect: { state: 'failed', host: 'h2', run: 'running', error: /release failed: h2 could not release vol-fs01-sys \(flush \+ vdi_deactivate\): .*d4/, lines: [/g3 resumed on h2/] } },
-  { name: 'disk failure after the source released: the destination cannot see the LUN, the source takes it back', phase: 'acquire', fault: ['disk-fail', 'd4'], undo: ['disk-restore', 'd4'],
-    expect: { state: 'failed', host: 'h2', run: 'running', error: /h3 cannot see LUN 0 \(vol-fs01-sys\): disk d4/, lines: [/h2 took vol-fs01-sys back/] } },
+  {
+    name: 'disk failure during pre-copy: the source cannot flush, nothing is handed over',
+    phase: 'precopy',
+    failsIn: 'release',
+    afterMs: 3000,
+    fault: ['disk-fail', 'd4'],
+    undo: ['disk-restore', 'd4'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      error: /release failed: h2 could not release vol-fs01-sys \(flush \+ vdi_deactivate\): .*d4/,
+      lines: [/g3 resumed on h2/],
+    },
+  },
+  {
+    name: 'disk failure after the source released: the destination cannot see the LUN, the source takes it back',
+    phase: 'acquire',
+    fault: ['disk-fail', 'd4'],
+    undo: ['disk-restore', 'd4'],
+    expect: {
+      state: 'failed',
+      host: 'h2',
+      run: 'running',
+      error: /h3 cannot see LUN 0 \(vol-fs01-sys\): disk d4/,
+      lines: [/h2 took vol-fs01-sys back/],
+    },
+  },
 ];
 
 /** Consistency whatever happened: one host, one owner per volume, rings where the guest is. */
@@ -108,7 +302,9 @@ function expectConsistent(pool: Pool, guestId: string): void {
     expect(tags.every((o) => o === null || o === vm.hostId)).toBe(true);
   }
   for (const v of vm.vbds) {
-    const believers = [...pool.dom0s.values()].filter((d) => !pool.hostDown(d.hostId) && d.volumeClient.owns(v.vdiId));
+    const believers = [...pool.dom0s.values()].filter(
+      (d) => !pool.hostDown(d.hostId) && d.volumeClient.owns(v.vdiId),
+    );
     expect(believers.length).toBeLessThanOrEqual(1);
   }
   expect(pool.fabric.node(guestId).hostId).toBe(vm.hostId);
@@ -152,7 +348,9 @@ describe('a fault in each phase of a live migration', () => {
         expect(job.error?.message).toMatch(new RegExp(`^${failed} failed: `));
         if (c.expect.error) expect(job.error?.message).toMatch(c.expect.error);
         expect(job.rolledBack.length).toBeGreaterThan(0);
-        expect(job.phases.map((p) => p.name)).toContain(c.expect.host === (c.to ?? 'h3') ? 'roll-forward' : 'rollback');
+        expect(job.phases.map((p) => p.name)).toContain(
+          c.expect.host === (c.to ?? 'h3') ? 'roll-forward' : 'rollback',
+        );
       } else {
         expect(job.error).toBeNull();
       }

@@ -4,8 +4,8 @@
  * real WRITE(16)/READ(16) CDBs through its HBA and block rings.
  */
 import type { MigrationJob, PoolEvent } from '../../../src-main/api/contract';
-import type { GuestVm } from '../../../src-main/pool/guest-vm';
 import { Cdb, GOOD } from '../../../src-main/pool/guest/scsi-commands';
+import type { GuestVm } from '../../../src-main/pool/guest-vm';
 import type { Pool } from '../../../src-main/pool/pool';
 import type { TestPool } from '../../support/pool-fixture';
 
@@ -55,7 +55,13 @@ export interface IoOutcome {
 }
 
 /** WRITE(16) from inside the guest; resolves with whether it was acknowledged (GOOD status). */
-export async function guestWrite(pool: Pool, vm: GuestVm, lun: number, lba: number, data: Buffer): Promise<IoOutcome> {
+export async function guestWrite(
+  pool: Pool,
+  vm: GuestVm,
+  lun: number,
+  lba: number,
+  data: Buffer,
+): Promise<IoOutcome> {
   const r = await vm.hba.execute(lun, Cdb.write16(lba, data.length / BLOCK), data);
   const ring = vm.vbds.find((v) => v.lun === lun)!.ring;
   return { ok: r.status === GOOD, at: pool.clock.now(), servedBy: ring.hostId };
@@ -63,7 +69,9 @@ export async function guestWrite(pool: Pool, vm: GuestVm, lun: number, lba: numb
 
 /** READ(16) from inside the guest. */
 export async function guestRead(vm: GuestVm, lun: number, lba: number, blocks: number): Promise<Buffer> {
-  const r = await vm.hba.execute(lun, Cdb.read16(lba, blocks), undefined, { allocationLength: blocks * BLOCK });
+  const r = await vm.hba.execute(lun, Cdb.read16(lba, blocks), undefined, {
+    allocationLength: blocks * BLOCK,
+  });
   if (r.status !== GOOD) throw new Error(`READ(16) of LUN ${lun} at ${lba} ended in status ${r.status}`);
   return Buffer.from(r.data);
 }

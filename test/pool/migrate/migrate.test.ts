@@ -19,8 +19,17 @@ describe('live migration of a running guest', () => {
     const { pool } = t;
     const started = pool.migrate('g3', 'h3', ADMIN);
     expect(MigrationJob.parse(started)).toEqual(started);
-    expect(started).toMatchObject({ guestId: 'g3', from: 'h2', to: 'h3', state: 'running', kind: 'migration' });
-    expect(pool.view().guests.find((g) => g.id === 'g3')!.migration).toMatchObject({ jobId: started.id, to: 'h3' });
+    expect(started).toMatchObject({
+      guestId: 'g3',
+      from: 'h2',
+      to: 'h3',
+      state: 'running',
+      kind: 'migration',
+    });
+    expect(pool.view().guests.find((g) => g.id === 'g3')!.migration).toMatchObject({
+      jobId: started.id,
+      to: 'h3',
+    });
 
     const job = await untilDone(t, started);
     expect(Object.keys(job).sort()).toEqual(Object.keys(MigrationJob.shape).sort());
@@ -29,7 +38,8 @@ describe('live migration of a running guest', () => {
     expect(job.phases.map((p) => p.name)).toEqual([...PHASES]);
     for (const p of job.phases) expect(p.endedAt).not.toBeNull();
     // Phases follow each other on the pool clock; pre-copy is where the time goes.
-    for (let i = 1; i < job.phases.length; i++) expect(job.phases[i]!.startedAt).toBe(job.phases[i - 1]!.endedAt);
+    for (let i = 1; i < job.phases.length; i++)
+      expect(job.phases[i]!.startedAt).toBe(job.phases[i - 1]!.endedAt);
     const pre = job.phases.find((p) => p.name === 'precopy')!;
     // 1 GiB over a 1 Gbit/s link: round 1 alone is ~8.6 s.
     expect(pre.endedAt! - pre.startedAt).toBeGreaterThan(8500);
@@ -52,7 +62,9 @@ describe('live migration of a running guest', () => {
     expect(owners(pool, vm)).toEqual(['h3', 'h3']);
     expect(pool.dom0('h2').volumeClient.ownedVolumes()).not.toContain('vol-fs01-sys');
     expect(pool.fabric.node('g3').hostId).toBe('h3');
-    const lab = JSON.parse(readFileSync(join(t.dir, 'lab.json'), 'utf8')) as { guests: Array<{ id: string; hostId: string }> };
+    const lab = JSON.parse(readFileSync(join(t.dir, 'lab.json'), 'utf8')) as {
+      guests: Array<{ id: string; hostId: string }>;
+    };
     expect(lab.guests.find((g) => g.id === 'g3')!.hostId).toBe('h3');
     // The source detached (vdi_detach); only h3 has the VDIs attached now.
     expect(pool.role.server.getVolume('vol-fs01-data').attachedHosts).toEqual(['h3']);
@@ -72,7 +84,9 @@ describe('live migration of a running guest', () => {
     expect(events[0]!.kind).toBe('migration.started');
     expect(events[events.length - 1]!.kind).toBe('migration.succeeded');
     for (const p of PHASES.slice(1)) {
-      const ended = events.find((e) => e.kind === 'migration.phase' && e.data?.phase === p && e.data?.state === 'ended');
+      const ended = events.find(
+        (e) => e.kind === 'migration.phase' && e.data?.phase === p && e.data?.state === 'ended',
+      );
       expect(ended, p).toBeDefined();
       expect(typeof ended!.data!.ms).toBe('number');
     }
@@ -83,7 +97,14 @@ describe('live migration of a running guest', () => {
     expect(reported?.message).toMatch(/now runs on h1/);
 
     const row = pool.central.repos.migrations.get({ jobId: job.id })!;
-    expect(row).toMatchObject({ guestId: 'g4', fromHost: 'h2', toHost: 'h1', state: 'succeeded', phase: 'done', rounds: job.rounds });
+    expect(row).toMatchObject({
+      guestId: 'g4',
+      fromHost: 'h2',
+      toHost: 'h1',
+      state: 'succeeded',
+      phase: 'done',
+      rounds: job.rounds,
+    });
     expect(row.downtimeMs).toBe(job.downtimeMs);
     expect(row.endedAt).toBeGreaterThan(row.startedAt);
     expect((row.phases as unknown[]).length).toBe(PHASES.length);
@@ -115,8 +136,18 @@ describe('live migration of a running guest', () => {
   it('runs several migrations of different guests at once, each to its own end', async () => {
     t = await openTestPool();
     const { pool } = t;
-    const jobs = [pool.migrate('g3', 'h1', ADMIN), pool.migrate('g4', 'h3', ADMIN), pool.migrate('g5', 'h2', ADMIN)];
-    expect(pool.view().guests.filter((g) => g.migration !== null).map((g) => g.id).sort()).toEqual(['g3', 'g4', 'g5']);
+    const jobs = [
+      pool.migrate('g3', 'h1', ADMIN),
+      pool.migrate('g4', 'h3', ADMIN),
+      pool.migrate('g5', 'h2', ADMIN),
+    ];
+    expect(
+      pool
+        .view()
+        .guests.filter((g) => g.migration !== null)
+        .map((g) => g.id)
+        .sort(),
+    ).toEqual(['g3', 'g4', 'g5']);
     const done = await t.clock.run(Promise.all(jobs.map((j) => pool.migrations.whenDone(j.id))));
     expect(done.map((j) => j.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(['g3', 'g4', 'g5'].map((g) => pool.guest(g).hostId)).toEqual(['h1', 'h3', 'h2']);
@@ -145,7 +176,8 @@ describe('live migration of a running guest', () => {
       const j = pool.job(job.id);
       seen.push({ phase: j.phase, progress: j.progress, bytes: j.bytesSent });
     }
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThanOrEqual(seen[i - 1]!.progress);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]!.progress).toBeGreaterThanOrEqual(seen[i - 1]!.progress);
     const pre = seen.filter((s) => s.phase === 'precopy');
     expect(pre.length).toBeGreaterThan(10);
     // Half way through round 1 about half of the memory is out, and the bar says so.

@@ -14,7 +14,8 @@ describe('the pre-copy model of Xen live migration', () => {
     expect(plan.stopCopyMs).toBeLessThanOrEqual(50);
     // Round 1 sends the whole memory; each later round resends what was dirtied meanwhile.
     expect(plan.rounds[0]!.bytes).toBe(GiB);
-    for (let i = 1; i < plan.rounds.length; i++) expect(plan.rounds[i]!.bytes).toBeLessThan(plan.rounds[i - 1]!.bytes);
+    for (let i = 1; i < plan.rounds.length; i++)
+      expect(plan.rounds[i]!.bytes).toBeLessThan(plan.rounds[i - 1]!.bytes);
     expect(plan.explanation).toMatch(/converged/);
   });
 
@@ -28,8 +29,13 @@ describe('the pre-copy model of Xen live migration', () => {
     expect(plan.explanation).toMatch(/160% of the link/);
   });
 
-  it('never runs more than Xen\'s 30 rounds', () => {
-    const plan = planPrecopy({ memoryBytes: GiB, dirtyBytesPerSec: 120e6, linkBytesPerSec: gbit, maxSentFactor: 1000 });
+  it("never runs more than Xen's 30 rounds", () => {
+    const plan = planPrecopy({
+      memoryBytes: GiB,
+      dirtyBytesPerSec: 120e6,
+      linkBytesPerSec: gbit,
+      maxSentFactor: 1000,
+    });
     expect(plan.rounds.length).toBe(30);
     expect(plan.stopReason).toBe('max-rounds');
   });

@@ -15,7 +15,13 @@ afterEach(async () => {
 /** Everything a migration could have moved, to prove a refusal moved nothing. */
 function snapshot(pool: Pool) {
   return {
-    placement: [...pool.guests.values()].map((g) => [g.id, g.hostId, g.state, ...owners(pool, g), ...g.vbds.map((v) => v.ring.hostId)]),
+    placement: [...pool.guests.values()].map((g) => [
+      g.id,
+      g.hostId,
+      g.state,
+      ...owners(pool, g),
+      ...g.vbds.map((v) => v.ring.hostId),
+    ]),
     attached: pool.role.vacant ? [] : pool.role.server.listVolumes().map((v) => [v.id, ...v.attachedHosts]),
     rows: pool.central.repos.migrations.count(),
     events: pool.events(0, 10_000).filter((e) => e.kind.startsWith('migration')).length,
@@ -81,13 +87,25 @@ describe('migrations refused before anything moves, with the reason', () => {
     expectRefused(t.pool, 'g3', 'h3', 'ERR_MIGRATION_REFUSED', /destination host h3 is partitioned/);
     await t.pool.fault('heal', 'h3', undefined, ADMIN);
     await t.pool.fault('partition', 'h2', undefined, ADMIN);
-    expectRefused(t.pool, 'g3', 'h3', 'ERR_MIGRATION_REFUSED', /host h2 cannot reach h3 \(h2 is partitioned\)/);
+    expectRefused(
+      t.pool,
+      'g3',
+      'h3',
+      'ERR_MIGRATION_REFUSED',
+      /host h2 cannot reach h3 \(h2 is partitioned\)/,
+    );
   });
 
   it('guest not running (crashed with its host)', async () => {
     t = await openTestPool();
     await t.pool.fault('host-crash', 'h2', undefined, ADMIN);
-    expectRefused(t.pool, 'g3', 'h3', 'ERR_MIGRATION_REFUSED', /g3 is crashed: only a running guest migrates live/);
+    expectRefused(
+      t.pool,
+      'g3',
+      'h3',
+      'ERR_MIGRATION_REFUSED',
+      /g3 is crashed: only a running guest migrates live/,
+    );
   });
 
   it('the volume server is away (its host crashed, no takeover yet)', async () => {
@@ -101,7 +119,13 @@ describe('migrations refused before anything moves, with the reason', () => {
   it('a LUN the destination cannot see: a failed disk of its disk group', async () => {
     t = await openTestPool();
     await t.pool.fault('disk-fail', 'd4', undefined, ADMIN);
-    expectRefused(t.pool, 'g3', 'h3', 'ERR_MIGRATION_REFUSED', /host h3 cannot see LUN 0 \(vol-fs01-sys\): disk d4 of its disk group dg1 has failed/);
+    expectRefused(
+      t.pool,
+      'g3',
+      'h3',
+      'ERR_MIGRATION_REFUSED',
+      /host h3 cannot see LUN 0 \(vol-fs01-sys\): disk d4 of its disk group dg1 has failed/,
+    );
     await t.pool.fault('disk-restore', 'd4', undefined, ADMIN);
     expect(t.pool.checkMigration('g3', 'h3').allowed).toBe(true);
   });
@@ -110,7 +134,13 @@ describe('migrations refused before anything moves, with the reason', () => {
     t = await openTestPool({ spec: withExtraHost() });
     expect(t.pool.checkMigration('g3', 'h4').allowed).toBe(true);
     await t.pool.role.server.srDetach('dg1', 'h4');
-    expectRefused(t.pool, 'g3', 'h4', 'ERR_MIGRATION_REFUSED', /host h4 cannot see LUN 0 \(vol-fs01-sys\): its disk group dg1 is not attached there/);
+    expectRefused(
+      t.pool,
+      'g3',
+      'h4',
+      'ERR_MIGRATION_REFUSED',
+      /host h4 cannot see LUN 0 \(vol-fs01-sys\): its disk group dg1 is not attached there/,
+    );
   });
 
   it('destination without room, counting guests already on their way there', async () => {
@@ -118,16 +148,34 @@ describe('migrations refused before anything moves, with the reason', () => {
     // h1 runs g1 (4096) + g2 (2048); 1500 MiB left.
     spec.hosts.find((h) => h.id === 'h1')!.memoryMiB = 4096 + 2048 + 1500;
     t = await openTestPool({ spec });
-    expectRefused(t.pool, 'g5', 'h1', 'ERR_MIGRATION_REFUSED', /host h1 has 1500 MiB of its 7644 MiB free; g5 needs 2048 MiB/);
+    expectRefused(
+      t.pool,
+      'g5',
+      'h1',
+      'ERR_MIGRATION_REFUSED',
+      /host h1 has 1500 MiB of its 7644 MiB free; g5 needs 2048 MiB/,
+    );
     const g3 = t.pool.migrate('g3', 'h1', ADMIN);
     expect(g3.state).toBe('running');
-    expectRefused(t.pool, 'g4', 'h1', 'ERR_MIGRATION_REFUSED', /host h1 has 476 MiB of its 7644 MiB free; g4 needs 1024 MiB/);
+    expectRefused(
+      t.pool,
+      'g4',
+      'h1',
+      'ERR_MIGRATION_REFUSED',
+      /host h1 has 476 MiB of its 7644 MiB free; g4 needs 1024 MiB/,
+    );
   });
 
   it('another migration of the same guest in progress; a different guest may go at the same time', async () => {
     t = await openTestPool();
     const first = t.pool.migrate('g3', 'h3', ADMIN);
-    expectRefused(t.pool, 'g3', 'h1', 'ERR_MIGRATION_REFUSED', new RegExp(`g3 is already migrating to h3 \\(job ${first.id}, phase`));
+    expectRefused(
+      t.pool,
+      'g3',
+      'h1',
+      'ERR_MIGRATION_REFUSED',
+      new RegExp(`g3 is already migrating to h3 \\(job ${first.id}, phase`),
+    );
     expect(t.pool.checkMigration('g4', 'h1').allowed).toBe(true);
   });
 });

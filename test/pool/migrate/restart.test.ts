@@ -35,7 +35,10 @@ describe('a lab restart in the middle of a migration', () => {
     const { jobId, pool, data } = await restartDuring('precopy');
     const row = pool.central.repos.migrations.get({ jobId })!;
     expect(row.state).toBe('failed');
-    expect(row.error).toEqual({ code: 'ERR_INTERRUPTED', message: 'interrupted by a lab restart during precopy' });
+    expect(row.error).toEqual({
+      code: 'ERR_INTERRUPTED',
+      message: 'interrupted by a lab restart during precopy',
+    });
     expect(row.endedAt).not.toBeNull();
     const job = pool.job(jobId);
     expect(job.state).toBe('failed');
@@ -54,7 +57,10 @@ describe('a lab restart in the middle of a migration', () => {
 
   it('after the source released and before the destination acquired: the guest comes back on the source', async () => {
     const { jobId, pool, data } = await restartDuring('acquire');
-    expect(pool.job(jobId)).toMatchObject({ state: 'failed', error: { code: 'ERR_INTERRUPTED', message: 'interrupted by a lab restart during acquire' } });
+    expect(pool.job(jobId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'ERR_INTERRUPTED', message: 'interrupted by a lab restart during acquire' },
+    });
     const vm = pool.guest('g3');
     expect(vm.hostId).toBe('h2');
     expect(vm.state).toBe('running');

@@ -40,7 +40,14 @@ class Writer {
     const lba = this.nextLba;
     this.nextLba += 8;
     const data = blockPattern(this.writes.length + 1, lba, 8);
-    const w: Written = { lun, lba, data, issuedAt: this.pool.clock.now(), phase: this.phase(), outcome: guestWrite(this.pool, this.vm, lun, lba, data) };
+    const w: Written = {
+      lun,
+      lba,
+      data,
+      issuedAt: this.pool.clock.now(),
+      phase: this.phase(),
+      outcome: guestWrite(this.pool, this.vm, lun, lba, data),
+    };
     this.writes.push(w);
     return w;
   }
@@ -63,7 +70,10 @@ class Writer {
     for (const w of this.writes) {
       const o = await w.outcome;
       if (!o.ok) continue;
-      expect(await guestRead(this.vm, w.lun, w.lba, 8), `write at LUN ${w.lun} LBA ${w.lba} issued in ${w.phase}`).toEqual(w.data);
+      expect(
+        await guestRead(this.vm, w.lun, w.lba, 8),
+        `write at LUN ${w.lun} LBA ${w.lba} issued in ${w.phase}`,
+      ).toEqual(w.data);
       n++;
     }
     return n;

@@ -132,7 +132,7 @@ async function handoffLatency(quick: boolean): Promise<void> {
       unit: 'ms',
       baseline: 1000 / r.baseline,
       baselineUnit: 'ms',
-      goal: 'release + acquire through xprtld vs vdi_deactivate + vdi_activate in-process; both journal every change',
+      goal: 'release + acquire: flush and 3 SM calls over xprtld, vs vdi_deactivate + vdi_activate in-process',
     });
   } finally {
     await closePool(p);

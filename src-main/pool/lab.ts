@@ -136,9 +136,12 @@ export function labExists(labDir: string): boolean {
   return existsSync(labFile(labDir));
 }
 
-/** Reads and validates lab.json; ERR_LAB_CORRUPT names the file and says what is wrong. */
-export function readLabSpec(labDir: string): LabSpec {
-  const file = labFile(labDir);
+/**
+ * Reads a JSON file of the lab and validates it: a file that does not parse or does not match
+ * `schema` is ERR_LAB_CORRUPT naming the file and what is wrong (`what`: "XDC lab description",
+ * "storage checkpoint"), never a silent reset.
+ */
+export function readLabJson<T>(file: string, schema: z.ZodType<T>, what: string): T {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -154,17 +157,24 @@ export function readLabSpec(labDir: string): LabSpec {
       `${file}: not valid JSON (${(e as Error).message}); the lab was not opened`,
     );
   }
-  const parsed = LabSpec.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    const where = first ? first.path.join('.') || '(top level)' : '?';
+    const where = first?.path.join('.') || '(top level)';
     throw new XdcError(
       'ERR_LAB_CORRUPT',
-      `${file}: not a valid XDC lab description at ${where}: ${first?.message ?? 'invalid'}; the lab was not opened`,
+      `${file}: not a valid ${what} at ${where}: ${first?.message ?? 'invalid'}; the lab was not opened`,
     );
   }
-  checkReferences(file, parsed.data);
   return parsed.data;
+}
+
+/** Reads and validates lab.json; ERR_LAB_CORRUPT names the file and says what is wrong. */
+export function readLabSpec(labDir: string): LabSpec {
+  const file = labFile(labDir);
+  const spec = readLabJson(file, LabSpec, 'XDC lab description');
+  checkReferences(file, spec);
+  return spec;
 }
 
 /** Node ids the pool itself uses on the pool network (pool.ts CENTRAL_ID and the console). */

@@ -2,12 +2,13 @@
  * The metadata checkpoint `<labDir>/storage/metadata.json`: the whole storage state at journal
  * sequence `seq`, written atomically (tmp + fsync + rename) so a crash leaves the old or the
  * new one. Free space is not stored: it is rebuilt from what the volumes and snapshots use,
- * which also catches two objects claiming the same bytes.
+ * which also catches two objects claiming the same bytes. The space history (which disk bytes
+ * were ever handed out, so may hold stale data) is stored: freed space looks like any other.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { asXdcError, XdcError } from '../errors';
-import { writeFileAtomic } from '../lab';
+import { readLabJson, writeFileAtomic } from '../lab';
 import { FreeSpace } from './free-space';
 import type { ChunkLoc, SnapshotVdi, StorageState, VolumeExtent, WritableVdi } from './model';
 import { emptyState } from './model';
@@ -56,6 +57,8 @@ const CheckpointJson = z.object({
     z.object({ id: Id, name: z.string(), disks: z.array(Id), attached: z.array(Id), at: z.number() }),
   ),
   vdis: z.array(WritableJson),
+  /** Disk ranges ever handed out (space-history.ts); absent in checkpoints older than it. */
+  history: z.array(ExtentTuple).optional(),
 });
 type CheckpointJson = z.infer<typeof CheckpointJson>;
 
@@ -71,6 +74,7 @@ export function writeCheckpoint(path: string, state: StorageState, seq: number):
       at: s.createdAt,
     })),
     vdis: [],
+    history: state.history.ranges().map((e) => [e.diskId, e.offset, e.length]),
   };
   for (const v of state.vdis.values()) {
     if (v.kind === 'snapshot') continue;
@@ -105,32 +109,9 @@ export function writeCheckpoint(path: string, state: StorageState, seq: number):
 /** Loads the checkpoint, or an empty state at seq 0 if there is none yet. */
 export function readCheckpoint(path: string, disks: SharedDisks): { state: StorageState; seq: number } {
   if (!existsSync(path)) return { state: emptyState(), seq: 0 };
-  let text: string;
+  const cp = readLabJson(path, CheckpointJson, 'storage checkpoint');
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw asXdcError(e, 'ERR_LAB_IO');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new XdcError(
-      'ERR_LAB_CORRUPT',
-      `${path}: not valid JSON (${(e as Error).message}); the lab was not opened`,
-    );
-  }
-  const parsed = CheckpointJson.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first?.path.join('.') || '(top level)';
-    throw new XdcError(
-      'ERR_LAB_CORRUPT',
-      `${path}: not a valid storage checkpoint at ${where}: ${first?.message ?? 'invalid'}; the lab was not opened`,
-    );
-  }
-  try {
-    return { state: build(parsed.data, disks), seq: parsed.data.seq };
+    return { state: build(cp, disks), seq: cp.seq };
   } catch (e) {
     const x = asXdcError(e, 'ERR_LAB_CORRUPT');
     throw new XdcError('ERR_LAB_CORRUPT', `${path}: ${x.message}; the lab was not opened`);
@@ -148,11 +129,19 @@ function build(cp: CheckpointJson, disks: SharedDisks): StorageState {
       id: s.id,
       name: s.name,
       diskIds: s.disks,
-      free: new FreeSpace(s.disks.map((id) => ({ id, sizeBytes: disk(id).sizeBytes }))),
+      free: new FreeSpace(
+        s.disks.map((id) => ({ id, sizeBytes: disk(id).sizeBytes })),
+        state.history,
+      ),
       attachedHosts: new Set(s.attached),
       createdAt: s.at,
     });
   }
+  // A checkpoint without history cannot tell freed space from never-used space: every byte of
+  // every disk counts as used, so new volumes are scrubbed rather than shown stale bytes.
+  if (cp.history)
+    for (const [diskId, offset, length] of cp.history) state.history.mark({ diskId, offset, length });
+  else for (const d of disks.list()) state.history.mark({ diskId: d.id, offset: 0, length: d.sizeBytes });
   const bases: Array<[WritableVdi, string]> = [];
   for (const w of cp.vdis) {
     const sr = state.srs.get(w.sr);

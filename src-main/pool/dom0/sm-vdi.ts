@@ -7,6 +7,7 @@
  */
 import { XdcError } from '../errors';
 import { dependentClones } from '../storage/model';
+import { scrubForReuse } from '../storage/scrub';
 import { formatBytes, MiB, roundUpToAlloc } from '../storage/units';
 import {
   checkId,
@@ -44,6 +45,8 @@ export class VDI {
         'ERR_NO_SPACE',
         `disk group ${srId} cannot hold a ${formatBytes(size)} volume: ${formatBytes(sr.free.freeBytes)} free of ${formatBytes(sr.free.totalBytes)} on ${sr.diskIds.length} disks`,
       );
+    // a new volume reads zeros, never what a deleted volume or snapshot left in this space
+    scrubForReuse(this.ctx.store.state.history, this.ctx.store.disks, extents);
     this.ctx.store.commit({
       t: 'vdi_create',
       vdi: this.vdiId,
@@ -92,6 +95,7 @@ export class VDI {
           'ERR_NO_SPACE',
           `disk group ${v.sr.id} cannot grow ${v.id} by ${formatBytes(grow)}: only ${formatBytes(v.sr.free.freeBytes)} free`,
         );
+      scrubForReuse(this.ctx.store.state.history, this.ctx.store.disks, extents);
       this.ctx.store.commit({
         t: 'vdi_resize',
         vdi: v.id,

@@ -6,6 +6,7 @@
  * then applies it with `reserve`, which is also what journal replay calls.
  */
 import { XdcError } from '../errors';
+import { SpaceHistory } from './space-history';
 import { CHUNK_BYTES } from './units';
 
 export interface Extent {
@@ -25,8 +26,14 @@ export class FreeSpace {
   private freeTotal = 0;
   readonly totalBytes: number;
 
-  /** `disks` in the group's order; a disk's usable size is rounded down to whole chunks. */
-  constructor(disks: ReadonlyArray<{ id: string; sizeBytes: number }>) {
+  /**
+   * `disks` in the group's order; a disk's usable size is rounded down to whole chunks.
+   * `history` (shared by all groups of the lab) learns every range this group hands out.
+   */
+  constructor(
+    disks: ReadonlyArray<{ id: string; sizeBytes: number }>,
+    readonly history: SpaceHistory = new SpaceHistory(),
+  ) {
     this.order = disks.map((d) => d.id);
     let total = 0;
     for (const d of disks) {
@@ -102,6 +109,7 @@ export class FreeSpace {
     const repl = [before, after].filter((x) => x.length > 0);
     list.splice(i, 1, ...repl);
     this.freeTotal -= e.length;
+    this.history.mark(e);
   }
 
   /** Returns a range to the free list, merging with its neighbours. */

@@ -9,6 +9,7 @@
  */
 import type { SharedDisk } from './disk';
 import type { FreeSpace } from './free-space';
+import { SpaceHistory } from './space-history';
 
 /** Where one 64 KiB chunk lives on the shared disks. */
 export interface ChunkLoc {
@@ -74,10 +75,12 @@ export type VdiState = WritableVdi | SnapshotVdi;
 export interface StorageState {
   srs: Map<string, SrState>;
   vdis: Map<string, VdiState>;
+  /** Disk space ever handed out, by any group: only it may hold stale bytes (scrub.ts). */
+  history: SpaceHistory;
 }
 
 export function emptyState(): StorageState {
-  return { srs: new Map(), vdis: new Map() };
+  return { srs: new Map(), vdis: new Map(), history: new SpaceHistory() };
 }
 
 /** Clones (live or kept as backing) whose base is `snap`: they forbid deleting it. */

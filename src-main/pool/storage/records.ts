@@ -81,7 +81,7 @@ export function applyRecord(state: StorageState, disks: SharedDisks, r: StorageR
         id: r.sr,
         name: r.name,
         diskIds: [...r.disks],
-        free: new FreeSpace(sizes),
+        free: new FreeSpace(sizes, state.history),
         attachedHosts: new Set(),
         createdAt: r.at,
       });

@@ -6,7 +6,7 @@
  * then applies it with `reserve`, which is also what journal replay calls.
  */
 import { XdcError } from '../errors';
-import { SpaceHistory } from './space-history';
+import { lastStartingAtOrBefore, SpaceHistory } from './space-history';
 import { CHUNK_BYTES } from './units';
 
 export interface Extent {
@@ -97,7 +97,7 @@ export class FreeSpace {
   /** Marks a range used. It must be free: anything else means the metadata is inconsistent. */
   reserve(e: Extent): void {
     const list = this.list(e.diskId);
-    const i = findHole(list, e.offset);
+    const i = lastStartingAtOrBefore(list, e.offset);
     const h = i >= 0 ? list[i] : undefined;
     if (!h || e.offset + e.length > h.offset + h.length)
       throw new XdcError(
@@ -115,7 +115,7 @@ export class FreeSpace {
   /** Returns a range to the free list, merging with its neighbours. */
   release(e: Extent): void {
     const list = this.list(e.diskId);
-    let i = findHole(list, e.offset);
+    let i = lastStartingAtOrBefore(list, e.offset);
     const prev = i >= 0 ? list[i] : undefined;
     const next = list[i + 1];
     if ((prev && prev.offset + prev.length > e.offset) || (next && e.offset + e.length > next.offset))
@@ -141,19 +141,4 @@ export class FreeSpace {
     if (!l) throw new XdcError('ERR_LAB_CORRUPT', `disk ${diskId} is not part of this disk group`);
     return l;
   }
-}
-
-/** Index of the last hole starting at or before `offset`, or -1. */
-function findHole(list: Hole[], offset: number): number {
-  let lo = 0;
-  let hi = list.length - 1;
-  let ans = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]!.offset <= offset) {
-      ans = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return ans;
 }

@@ -67,8 +67,8 @@ export class SpaceHistory {
   }
 }
 
-/** Index of the last range starting at or before `offset`, or -1. */
-function lastStartingAtOrBefore(list: Range[], offset: number): number {
+/** Index of the last range (sorted by offset) starting at or before `offset`, or -1. */
+export function lastStartingAtOrBefore(list: ReadonlyArray<{ offset: number }>, offset: number): number {
   let lo = 0;
   let hi = list.length - 1;
   let ans = -1;

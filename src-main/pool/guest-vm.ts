@@ -92,7 +92,12 @@ export class GuestVm {
   /** The other half: its xprtld listens and the fabric knows it. */
   async start(): Promise<void> {
     await this.xprtld.start();
-    this.o.fabric.register({ id: this.o.spec.id, kind: 'guest', hostId: this.o.host.hostId, xprtld: this.xprtld });
+    this.o.fabric.register({
+      id: this.o.spec.id,
+      kind: 'guest',
+      hostId: this.o.host.hostId,
+      xprtld: this.xprtld,
+    });
   }
 
   get host(): Dom0 {

@@ -345,9 +345,16 @@ type AppRow = ReturnType<CentralRepos['applications']['list']>[number];
 
 function inventoryView(guestId: string, luns: LunRow[], apps: AppRow[]): GuestInventoryView {
   let reportedAt: number | null = null;
-  for (const t of [...luns.map((l) => l.reportedAt), ...apps.map((a) => a.reportedAt)]) reportedAt = Math.max(reportedAt ?? t, t);
+  for (const t of [...luns.map((l) => l.reportedAt), ...apps.map((a) => a.reportedAt)])
+    reportedAt = Math.max(reportedAt ?? t, t);
   return {
-    luns: luns.map((l) => ({ lun: l.lun, vdiId: l.vdiId, sizeBytes: l.sizeBytes, serial: l.serial, naa: l.naa })),
+    luns: luns.map((l) => ({
+      lun: l.lun,
+      vdiId: l.vdiId,
+      sizeBytes: l.sizeBytes,
+      serial: l.serial,
+      naa: l.naa,
+    })),
     apps: apps.map((a) => ({
       id: a.id.slice(guestId.length + 1),
       name: a.name,

@@ -62,14 +62,14 @@ export default async function apiBench(opts: BenchOptions): Promise<void> {
       value: median(viaHttpPool),
       unit: 'ms',
       baseline: median(inProcPool),
-      baselineUnit: 'ms via the service in-process',
+      baselineUnit: 'ms in-process (API service)',
     });
     report({
       name: 'api.pool.http.p99',
       value: percentile(viaHttpPool, 99),
       unit: 'ms',
       baseline: percentile(inProcPool, 99),
-      baselineUnit: 'ms in-process',
+      baselineUnit: 'ms in-process (API service)',
     });
 
     const line = JSON.stringify({ line: 'dcli lun list' });
@@ -84,14 +84,14 @@ export default async function apiBench(opts: BenchOptions): Promise<void> {
       value: median(viaHttpDcli),
       unit: 'ms',
       baseline: median(inProcDcli),
-      baselineUnit: 'ms in-process',
+      baselineUnit: 'ms in-process (API service)',
     });
     report({
       name: 'api.dcli.http.p99',
       value: percentile(viaHttpDcli, 99),
       unit: 'ms',
       baseline: percentile(inProcDcli, 99),
-      baselineUnit: 'ms in-process',
+      baselineUnit: 'ms in-process (API service)',
     });
     await l.close();
   } finally {

@@ -1,33 +1,30 @@
 /**
- * A small real pool for the managed-host tests, built from the real parts: sparse shared disks,
- * the volume server role and a volume client per Dom0, the central server's database, VRTSat
- * broker, event log and GuestReports, xprtld on every node over the fabric, a VSS endpoint on
- * every Dom0, and per guest BlockRings -> VirtualLuns -> ScsiTarget -> ManagedHost. Pool time is
- * a VirtualClock. (The lead's pool.ts will replace this; the tests only use what it exposes.)
+ * A small real pool for the managed-host tests: the lab's own Pool.open on a VirtualClock, with a
+ * shape made for these tests (small volumes, two guests):
  *
  *   h0: the central server (a guest of its own host, so a partition of h1 or h2 cuts it off)
  *   h1: volume server, g1 "exch01" (Windows, Exchange SG1 on lun1+lun2, lun0 system)
  *   h2: g2 "lnx01" (Linux, lun0, lun1)
+ *
+ * The tests reach the parts they exercise (the fabric, the volume server role, each Dom0's volume
+ * client, the central server's reports and database) through the pool.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthBroker } from '../../../src-main/pool/central/auth';
-import { CentralDb } from '../../../src-main/pool/central/db';
-import { EventLog } from '../../../src-main/pool/central/events';
-import { GuestReports } from '../../../src-main/pool/central/reports';
-import { CentralRepos } from '../../../src-main/pool/central/repos';
-import { BlockRing } from '../../../src-main/pool/dom0/blkring';
-import { InProcessVolumeServerLink, VolumeClient } from '../../../src-main/pool/dom0/volume-client';
-import { VolumeServerRole } from '../../../src-main/pool/dom0/volume-server-role';
-import { VssEndpoint, volumeServerStore } from '../../../src-main/pool/dom0/vss-endpoint';
-import { ManagedHost } from '../../../src-main/pool/guest/managed-host';
-import type { GuestSpec } from '../../../src-main/pool/lab';
+import type { EventLog } from '../../../src-main/pool/central/events';
+import type { GuestReports } from '../../../src-main/pool/central/reports';
+import type { CentralRepos } from '../../../src-main/pool/central/repos';
+import type { VolumeClient } from '../../../src-main/pool/dom0/volume-client';
+import type { VolumeServerRole } from '../../../src-main/pool/dom0/volume-server-role';
+import type { ManagedHost } from '../../../src-main/pool/guest/managed-host';
+import { type GuestSpec, LAB_FORMAT, type LabSpec } from '../../../src-main/pool/lab';
 import { VirtualClock } from '../../../src-main/pool/net/clock';
-import { Fabric, type NodeCredentials, type NodeKind } from '../../../src-main/pool/net/fabric';
-import { Xprtld } from '../../../src-main/pool/net/xprtld';
-import { lunIdentityFor, ScsiTarget, VirtualLun } from '../../../src-main/pool/scsi';
-import { SharedDisks } from '../../../src-main/pool/storage/shared-disks';
+import type { Fabric, NodeCredentials } from '../../../src-main/pool/net/fabric';
+import type { Xprtld } from '../../../src-main/pool/net/xprtld';
+import { Pool } from '../../../src-main/pool/pool';
+import { lunIdentityFor } from '../../../src-main/pool/scsi';
+import { TEST_AUTH } from '../../support/pool-fixture';
 
 const MiB = 1024 * 1024;
 export const VOLUME_BYTES = 8 * MiB;
@@ -91,111 +88,54 @@ export function naaOf(vdiId: string): string {
   return lunIdentityFor(POOL_ID, vdiId).naa.toString('hex');
 }
 
+function guestLabSpec(): LabSpec {
+  return {
+    format: LAB_FORMAT,
+    poolId: POOL_ID,
+    name: 'guest test pool',
+    createdAt: new Date(0).toISOString(),
+    linkMbps: 1000,
+    hosts: ['h0', 'h1', 'h2'].map((id) => ({ id, name: id, memoryMiB: 65536, down: false })),
+    guests: structuredClone(GUESTS),
+    disks: [
+      { id: 'd1', name: 'd1', sizeBytes: 64 * MiB },
+      { id: 'd2', name: 'd2', sizeBytes: 64 * MiB },
+    ],
+    diskGroup: { id: SR, name: 'xdcdg', diskIds: ['d1', 'd2'] },
+    volumes: GUESTS.flatMap((g) =>
+      g.vbds.map((v) => ({ id: v.vdiId, name: v.vdiId, sizeBytes: VOLUME_BYTES })),
+    ),
+    centralHost: 'h0',
+    volumeServerHost: 'h1',
+    partitioned: [],
+    failedDisks: [],
+    clockMs: 0,
+  };
+}
+
 export async function openGuestPool(existingDir?: string): Promise<GuestPool> {
   const labDir = existingDir ?? mkdtempSync(join(tmpdir(), 'xdc-guest-'));
   const clock = new VirtualClock();
-  const disks = SharedDisks.open(labDir);
-  const fresh = !disks.has('d1');
-  if (fresh) {
-    disks.create('d1', 64 * MiB);
-    disks.create('d2', 64 * MiB);
-  }
-  const role = new VolumeServerRole({ labDir, disks, hostId: 'h1', now: () => clock.now() });
-  const vs = role.server;
-  if (fresh) {
-    await vs.srCreate(SR, { name: 'xdcdg', diskIds: ['d1', 'd2'] });
-    for (const g of GUESTS) for (const v of g.vbds) await vs.vdiCreate(SR, v.vdiId, VOLUME_BYTES);
-    for (const h of ['h1', 'h2']) await vs.srAttach(SR, h);
-  }
-  const db = CentralDb.open(labDir);
-  const repos = new CentralRepos(db);
-  const events = new EventLog(db);
-  const auth = new AuthBroker(repos);
-  const fabric = new Fabric({ clock, quiesceIdleWallMs: 30 });
-  clock.quiesce = () => fabric.quiesce();
-  const xprtlds = new Map<string, Xprtld>();
-  const node = async (
-    id: string,
-    kind: NodeKind,
-    hostId: string | null,
-  ): Promise<{ x: Xprtld; creds: NodeCredentials }> => {
-    const x = new Xprtld({ nodeId: id, authenticate: (t) => auth.authenticate(t) });
-    await x.start();
-    xprtlds.set(id, x);
-    fabric.register({ id, kind, hostId, xprtld: x });
-    const secret = auth.registerNode(id, kind);
-    return { x, creds: { nodeId: id, token: auth.loginNode(id, secret).token } };
-  };
-
-  const vdiByNaa = new Map<string, { vdiId: string; guestId: string }>();
-  for (const g of GUESTS)
-    for (const v of g.vbds) vdiByNaa.set(naaOf(v.vdiId), { vdiId: v.vdiId, guestId: g.id });
-
-  const clients = new Map<string, VolumeClient>();
-  await node('h0', 'dom0', null);
-  for (const h of ['h1', 'h2']) {
-    const { x } = await node(h, 'dom0', null);
-    const client = new VolumeClient(h, new InProcessVolumeServerLink(role), role.dataPath);
-    clients.set(h, client);
-    new VssEndpoint({
-      store: volumeServerStore(() => role.server),
-      client,
-      guestVolumes: (guestId) =>
-        (GUESTS.find((g) => g.id === guestId)?.vbds ?? []).map((v) => ({
-          naa: naaOf(v.vdiId),
-          vdiId: v.vdiId,
-        })),
-    }).register(x);
-  }
-
-  const central = await node('central', 'central', 'h0');
-  const reports = new GuestReports({
-    repos,
-    events,
-    clock,
-    resolveVdi: (naa) => {
-      const hit = vdiByNaa.get(naa);
-      return hit ? { vdiId: hit.vdiId, diskGroupId: SR, diskGroupName: 'xdcdg' } : null;
-    },
-  });
-  reports.register(central.x);
-
-  const hosts = new Map<string, ManagedHost>();
-  for (const g of GUESTS) {
-    const { x, creds } = await node(g.id, 'guest', g.hostId);
-    const client = clients.get(g.hostId)!;
-    const target = new ScsiTarget();
-    for (const v of g.vbds) {
-      await client.acquire(v.vdiId);
-      target.attach(v.lun, new VirtualLun(new BlockRing(v.vdiId, lunIdentityFor(POOL_ID, v.vdiId), client)));
-    }
-    const host = new ManagedHost({
-      spec: g,
-      poolId: POOL_ID,
-      clock,
-      fabric,
-      xprtld: x,
-      credentials: creds,
-      scsi: target,
-      centralNodeId: 'central',
-      hostNodeId: () => g.hostId,
-    });
-    hosts.set(g.id, host);
-  }
-  for (const h of hosts.values()) await h.start();
+  const p = await Pool.open({ labDir, clock, spec: guestLabSpec(), auth: TEST_AUTH });
+  clock.quiesce = () => p.fabric.quiesce();
+  const hosts = new Map<string, ManagedHost>([...p.guests.values()].map((vm) => [vm.id, vm.managed]));
   for (const h of hosts.values()) await clock.run(h.settled());
-
+  const xprtlds = new Map<string, Xprtld>([
+    ...[...p.dom0s.values()].map((d) => [d.hostId, d.xprtld] as const),
+    ...[...p.guests.values()].map((vm) => [vm.id, vm.xprtld] as const),
+    ['central', p.central.xprtld] as const,
+  ]);
   const pool: GuestPool = {
     labDir,
     clock,
-    fabric,
-    role,
-    clients,
-    reports,
-    repos,
-    events,
+    fabric: p.fabric,
+    role: p.role,
+    clients: new Map([...p.dom0s.values()].map((d) => [d.hostId, d.volumeClient])),
+    reports: p.central.reports,
+    repos: p.central.repos,
+    events: p.central.events,
     hosts,
-    centralCredentials: central.creds,
+    centralCredentials: p.central.session,
     xprtlds,
     host: (id) => {
       const h = hosts.get(id);
@@ -203,19 +143,10 @@ export async function openGuestPool(existingDir?: string): Promise<GuestPool> {
       return h;
     },
     dcli: (id, line) => clock.run(pool.host(id).runDcli(line)),
-    run: (p) => clock.run(p),
-    readSnapshot: (snapId, offset, length) => role.dataPath.read(snapId, 'h1', offset, length),
+    run: (x) => clock.run(x),
+    readSnapshot: (snapId, offset, length) => p.role.dataPath.read(snapId, 'h1', offset, length),
     close: async (opts = {}) => {
-      for (const h of hosts.values()) h.stop();
-      for (const x of xprtlds.values()) await x.stop();
-      fabric.close();
-      for (const g of GUESTS) {
-        const c = clients.get(g.hostId)!;
-        for (const v of g.vbds) await c.release(v.vdiId).catch(() => undefined);
-      }
-      role.close();
-      disks.close();
-      db.close();
+      await p.close();
       if (!opts.keepDir) rmSync(labDir, { recursive: true, force: true });
     },
   };

@@ -25,7 +25,6 @@ import type { MigrationPort } from './migrate/port';
 import { createMigrationPort } from './migrate/port';
 import { type PoolClock, ScaledClock } from './net/clock';
 import { Fabric } from './net/fabric';
-import { Xprtld } from './net/xprtld';
 import { reconcileSnapshotSets } from './reconcile-sets';
 import { SharedDisks } from './storage/shared-disks';
 import { buildPoolView } from './view';
@@ -388,21 +387,7 @@ export class Pool implements PoolPort {
         this.fabric.setDown(target, false);
         dom0.volumeClient.hostUp();
         if (this.role.vacant) this.takeOver(target);
-        const restarted: string[] = [];
-        for (const vm of this.guests.values()) {
-          if (vm.hostId !== target || vm.state !== 'crashed') continue;
-          try {
-            await vm.boot();
-            restarted.push(vm.id);
-          } catch (e) {
-            this.event(
-              'guest.boot-failed',
-              target,
-              vm.id,
-              `guest ${vm.id} could not restart: ${(e as Error).message}`,
-            );
-          }
-        }
+        const restarted = await this.restartCrashedGuests(target);
         return `host ${target} is back${restarted.length ? `; guests ${restarted.join(', ')} restarted on it` : ''}`;
       }
       case 'partition': {
@@ -419,7 +404,9 @@ export class Pool implements PoolPort {
           throw new XdcError('ERR_CONFLICT', `${target} is not partitioned`);
         this.fabric.heal(target);
         this.spec.partitioned = this.spec.partitioned.filter((p) => p !== target);
-        return `${target} is reachable again`;
+        // Guests that could not boot while their host was cut off from the volume server try again.
+        const restarted = this.dom0s.has(target) ? await this.restartCrashedGuests(target) : [];
+        return `${target} is reachable again${restarted.length ? `; guests ${restarted.join(', ')} restarted` : ''}`;
       }
       case 'disk-fail': {
         this.disks.get(target);
@@ -438,6 +425,27 @@ export class Pool implements PoolPort {
         return `disk ${target} is back`;
       }
     }
+  }
+
+  /** Boots the crashed guests of an up host (after a restore or a heal); returns those that started. */
+  private async restartCrashedGuests(hostId: string): Promise<string[]> {
+    const restarted: string[] = [];
+    if (this.hostDown(hostId)) return restarted;
+    for (const vm of this.guests.values()) {
+      if (vm.hostId !== hostId || vm.state !== 'crashed') continue;
+      try {
+        await vm.boot();
+        restarted.push(vm.id);
+      } catch (e) {
+        this.event(
+          'guest.boot-failed',
+          hostId,
+          vm.id,
+          `guest ${vm.id} could not restart: ${(e as Error).message}`,
+        );
+      }
+    }
+    return restarted;
   }
 
   private hostSpec(hostId: string): LabSpec['hosts'][number] {
@@ -614,5 +622,3 @@ export class Pool implements PoolPort {
     }
   }
 }
-
-export { Xprtld };

@@ -86,4 +86,19 @@ describe('the demo pool', () => {
     );
     expect(wrong.exitCode).not.toBe(0);
   });
+
+  it('a host restored while cut off cannot reach the volume server to boot its guests; healing it boots them', async () => {
+    t = await openTestPool();
+    await t.pool.fault('partition', 'h2', undefined, ADMIN);
+    await t.pool.fault('host-crash', 'h2', undefined, ADMIN);
+    const restore = t.pool.fault('host-restore', 'h2', undefined, ADMIN);
+    await t.clock.run(restore);
+    expect(t.pool.view().guests.find((g) => g.id === 'g3')!.state).toBe('crashed');
+    const boots = t.pool.events(0, 5000, 'guest.boot-failed').map((e) => e.subject);
+    expect(boots).toContain('g3');
+    const heal = t.pool.fault('heal', 'h2', undefined, ADMIN);
+    await expect(t.clock.run(heal)).resolves.toMatch(/g3, g4 restarted/);
+    expect(t.pool.view().guests.find((g) => g.id === 'g3')!.state).toBe('running');
+    expect(t.pool.invariants().ok).toBe(true);
+  });
 });

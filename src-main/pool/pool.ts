@@ -47,6 +47,8 @@ export interface PoolOptions {
 }
 
 export const CENTRAL_ID = 'central';
+/** The central server VM's memory on its host (the view shows it; migration counts it as used room). */
+export const CENTRAL_VM_MIB = 2048;
 
 export class Pool implements PoolPort {
   readonly labDir: string;

@@ -8,7 +8,7 @@
 import type { GuestView, PoolView, VolumeView } from '../api/contract';
 import type { DiskGroupInfo, DiskInfoView, VolumeInfo } from './dom0/storage-views';
 import type { Pool } from './pool';
-import { CENTRAL_ID } from './pool';
+import { CENTRAL_ID, CENTRAL_VM_MIB } from './pool';
 
 interface StorageSnapshot {
   disks: DiskInfoView[];
@@ -72,7 +72,7 @@ export function buildPoolView(pool: Pool): PoolView {
     hostId: centralNode.hostId ?? pool.spec.hosts[0]!.id,
     state: pool.fabric.status(CENTRAL_ID) === 'down' ? 'crashed' : 'running',
     reachable: pool.fabric.status(CENTRAL_ID) === 'up',
-    memoryMiB: 2048,
+    memoryMiB: CENTRAL_VM_MIB,
     prompt: 'root@xdc-central:~# ',
     central: true,
     luns: [],

@@ -31,6 +31,7 @@ import {
   targetBhs,
 } from './pdu';
 import { PduReader, type ReadResult } from './pdu-reader';
+import { ReadBufferPool } from './read-buffers';
 import { ScsiTask, type StatSnUse, type TaskLink } from './scsi-task';
 import type { Session, SessionConnection } from './session';
 import { answerTaskManagement } from './task-management';
@@ -64,6 +65,7 @@ export class Connection implements SessionConnection {
   private transferTag = 1;
   private firstCmdSN = 0;
   private readonly text = new TextExchange(this);
+  private readonly readBuffers = new ReadBufferPool();
 
   constructor(
     private readonly socket: Socket,
@@ -229,7 +231,9 @@ export class Connection implements SessionConnection {
       session: this.sessionParams,
       initiatorMaxData: this.params.initiatorMaxRecvDataSegmentLength,
       units: node.units,
-      send: (bhs, data, use) => this.send(bhs, data, use),
+      send: (bhs, data, use, sent) => this.send(bhs, data, use, sent),
+      readBuffer: (bytes) => (process.env.XDC_NOPOOL ? undefined : this.readBuffers.acquire(bytes)), // TEMP-AB
+      releaseReadBuffer: (buf) => this.readBuffers.release(buf),
       newTransferTag: () => {
         const t = this.transferTag;
         this.transferTag = this.transferTag >= 0x7fffffff ? 1 : this.transferTag + 1;
@@ -405,8 +409,8 @@ export class Connection implements SessionConnection {
     if (this.phase === 'full') this.send(out, header, 'status');
   }
 
-  /** Stamps StatSN / ExpCmdSN / MaxCmdSN and sends. */
-  send(bhs: Buffer, data: Buffer | undefined, use: StatSnUse): void {
+  /** Stamps StatSN / ExpCmdSN / MaxCmdSN and sends; `sent` as in TaskLink.send. */
+  send(bhs: Buffer, data: Buffer | undefined, use: StatSnUse, sent?: () => void): void {
     if (use === 'status') bhs.writeUInt32BE(this.statSN++ >>> 0, 24);
     else if (use === 'current') bhs.writeUInt32BE(this.statSN >>> 0, 24);
     if (this.statSN > 0xffffffff) this.statSN = 0;
@@ -415,21 +419,30 @@ export class Connection implements SessionConnection {
       bhs.writeUInt32BE(w.expCmdSN, 28);
       bhs.writeUInt32BE(w.maxCmdSN, 32);
     }
-    this.sendRaw(bhs, data ?? EMPTY);
+    this.sendRaw(bhs, data ?? EMPTY, sent);
   }
 
-  private sendRaw(bhs: Buffer, data: Buffer): void {
+  private sendRaw(bhs: Buffer, data: Buffer, sent?: () => void): void {
     if (this.phase === 'closed' || this.socket.destroyed) return;
     const s = this.socket;
+    const digests = this.phase === 'full';
+    let last: Buffer = bhs;
+    const put = (b: Buffer): void => {
+      s.write(last);
+      last = b;
+    };
     s.cork();
-    s.write(bhs);
-    if (this.phase === 'full' && this.params.headerDigest) s.write(digestBytes(bhs));
+    if (digests && this.params.headerDigest) put(digestBytes(bhs));
     if (data.length > 0) {
-      s.write(data);
+      put(data);
       const pad = PAD[padded(data.length) - data.length]!;
-      if (pad.length) s.write(pad);
-      if (this.phase === 'full' && this.params.dataDigest) s.write(digestBytes(pad, crc32c(data)));
+      if (pad.length) put(pad);
+      if (digests && this.params.dataDigest) put(digestBytes(pad, crc32c(data)));
     }
+    // Writes complete in order: once the PDU's last piece is written, so is all before it. On an
+    // error its bytes may still be referenced: `sent` is not called (the buffer is dropped).
+    if (sent) s.write(last, (err) => err || sent());
+    else s.write(last);
     s.uncork();
   }
 

@@ -25,8 +25,16 @@ export interface TaskLink {
   /** The initiator's MaxRecvDataSegmentLength. */
   readonly initiatorMaxData: number;
   readonly units: IscsiLogicalUnits;
-  /** Sends a PDU; the connection stamps StatSN (as `statSN` says), ExpCmdSN and MaxCmdSN. */
-  send(bhs: Buffer, data: Buffer | undefined, statSN: StatSnUse): void;
+  /**
+   * Sends a PDU; the connection stamps StatSN (as `statSN` says), ExpCmdSN and MaxCmdSN.
+   * `sent` runs once the socket has handed the whole PDU (and all before it) to the kernel; never
+   * when the PDU could not be written.
+   */
+  send(bhs: Buffer, data: Buffer | undefined, statSN: StatSnUse, sent?: () => void): void;
+  /** Memory for a READ's data-in of `bytes` bytes, or undefined (the storage allocates then). */
+  readBuffer(bytes: number): Buffer | undefined;
+  /** Gives back a readBuffer() buffer that nothing references any more. */
+  releaseReadBuffer(buf: Buffer): void;
   newTransferTag(): number;
   finished(task: ScsiTask): void;
 }
@@ -242,17 +250,33 @@ export class ScsiTask {
       if (!this.aborted) this.respond(result, flags, residual);
       return;
     }
-    const result = await units.execute(this.lun, this.cdb, dataOut);
-    if (this.aborted) return;
-    this.sendData(result);
+    // READ straight into a reusable buffer of this connection; it is sent from as it is.
+    const dataIn = this.read ? this.link.readBuffer(this.edtl) : undefined;
+    const result = await units.execute(this.lun, this.cdb, dataOut, dataIn ? { dataIn } : undefined);
+    const inBuffer =
+      dataIn !== undefined &&
+      result.data.length > 0 &&
+      result.data.buffer === dataIn.buffer &&
+      result.data.byteOffset >= dataIn.byteOffset &&
+      result.data.byteOffset + result.data.length <= dataIn.byteOffset + dataIn.length;
+    if (this.aborted) {
+      if (dataIn) this.link.releaseReadBuffer(dataIn);
+      return;
+    }
+    if (dataIn && !inBuffer) this.link.releaseReadBuffer(dataIn);
+    this.sendData(result, inBuffer ? dataIn : undefined);
   }
 
   private checkCondition(sense: Buffer): ScsiResult {
     return { status: ScsiStatus.CHECK_CONDITION, data: Buffer.alloc(0), sense };
   }
 
-  /** Data-In for a command with data to return (or none), with the status collapsed in when GOOD. */
-  private sendData(result: ScsiResult): void {
+  /**
+   * Data-In for a command with data to return (or none), with the status collapsed in when GOOD.
+   * `backing` (the read buffer `result.data` lies in) is released once the socket has written the
+   * last Data-In PDU, the last one that references it.
+   */
+  private sendData(result: ScsiResult, backing?: Buffer): void {
     const edtl = this.edtl;
     const data = result.data.length > edtl ? result.data.subarray(0, edtl) : result.data;
     let flags = 0;
@@ -266,9 +290,11 @@ export class ScsiTask {
     }
     const good = result.status === ScsiStatus.GOOD && !result.sense;
     if (data.length === 0) {
+      if (backing) this.link.releaseReadBuffer(backing);
       this.respond(result, flags, residual);
       return;
     }
+    const release = backing ? () => this.link.releaseReadBuffer(backing) : undefined;
     const { maxBurstLength } = this.link.session;
     const segment = this.link.initiatorMaxData;
     let dataSN = 0;
@@ -285,7 +311,7 @@ export class ScsiTask {
       bhs.writeUInt32BE(dataSN++, 36);
       bhs.writeUInt32BE(offset, 40);
       if (last && good) bhs.writeUInt32BE(residual, 44);
-      this.link.send(bhs, data.subarray(offset, end), last && good ? 'status' : 'none');
+      this.link.send(bhs, data.subarray(offset, end), last && good ? 'status' : 'none', last ? release : undefined);
       offset = end;
     }
     if (good) this.finish();

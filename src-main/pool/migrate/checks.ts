@@ -10,10 +10,7 @@
  */
 import { XdcError } from '../errors';
 import type { GuestVm } from '../guest-vm';
-import { CENTRAL_ID, type Pool } from '../pool';
-
-/** The central server VM's memory on its host (the pool view shows the same figure). */
-export const CENTRAL_VM_MIB = 2048;
+import { CENTRAL_ID, CENTRAL_VM_MIB, type Pool } from '../pool';
 
 export interface CheckContext {
   pool: Pool;

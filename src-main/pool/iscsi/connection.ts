@@ -66,6 +66,7 @@ export class Connection implements SessionConnection {
   private firstCmdSN = 0;
   private readonly text = new TextExchange(this);
   private readonly readBuffers = new ReadBufferPool();
+  private batching = false;
 
   constructor(
     private readonly socket: Socket,
@@ -232,7 +233,7 @@ export class Connection implements SessionConnection {
       initiatorMaxData: this.params.initiatorMaxRecvDataSegmentLength,
       units: node.units,
       send: (bhs, data, use, sent) => this.send(bhs, data, use, sent),
-      readBuffer: (bytes) => (process.env.XDC_NOPOOL ? undefined : this.readBuffers.acquire(bytes)), // TEMP-AB
+      readBuffer: (bytes) => this.readBuffers.acquire(bytes),
       releaseReadBuffer: (buf) => this.readBuffers.release(buf),
       newTransferTag: () => {
         const t = this.transferTag;
@@ -431,7 +432,16 @@ export class Connection implements SessionConnection {
       s.write(last);
       last = b;
     };
-    s.cork();
+    if (!this.batching) {
+      // Everything sent in this turn of the event loop (several tasks' Data-In often finish
+      // together) leaves in one writev.
+      this.batching = true;
+      s.cork();
+      process.nextTick(() => {
+        this.batching = false;
+        s.uncork();
+      });
+    }
     if (digests && this.params.headerDigest) put(digestBytes(bhs));
     if (data.length > 0) {
       put(data);
@@ -441,9 +451,11 @@ export class Connection implements SessionConnection {
     }
     // Writes complete in order: once the PDU's last piece is written, so is all before it. On an
     // error its bytes may still be referenced: `sent` is not called (the buffer is dropped).
-    if (sent) s.write(last, (err) => err || sent());
+    if (sent)
+      s.write(last, (err) => {
+        if (!err) sent();
+      });
     else s.write(last);
-    s.uncork();
   }
 
   /** For the Text exchange and TMF code in this folder. */

@@ -311,7 +311,12 @@ export class ScsiTask {
       bhs.writeUInt32BE(dataSN++, 36);
       bhs.writeUInt32BE(offset, 40);
       if (last && good) bhs.writeUInt32BE(residual, 44);
-      this.link.send(bhs, data.subarray(offset, end), last && good ? 'status' : 'none', last ? release : undefined);
+      this.link.send(
+        bhs,
+        data.subarray(offset, end),
+        last && good ? 'status' : 'none',
+        last ? release : undefined,
+      );
       offset = end;
     }
     if (good) this.finish();

@@ -5,9 +5,10 @@
  */
 
 import type { AuthOptions } from '../pool/central/auth';
-import { type ChapConfig, type IscsiPortal, startPoolIscsiTarget } from '../pool/iscsi';
+import type { ChapConfig } from '../pool/iscsi';
 import type { LabSpec } from '../pool/lab';
 import type { PoolClock } from '../pool/net/clock';
+import { IscsiControl } from './iscsi-control';
 import { defaultLabDir, LabManager } from './labs';
 import { createApiService } from './service';
 import type { ApiService } from './service-types';
@@ -48,24 +49,17 @@ export async function bootLab(o: BootOptions = {}): Promise<BootedLab> {
     verifyToken: (t) => service!.verifyToken(t),
   };
   const labs = new LabManager({ clock: o.clock, spec: o.spec, api, port: o.port, log, auth: o.auth });
-  service = createApiService(labs);
+  const iscsi = new IscsiControl(labs, { chap: o.iscsiChap, log });
+  service = createApiService(labs, iscsi);
   const labDir = o.labDir ?? defaultLabDir();
   await labs.open(labDir, true);
-  let iscsi: IscsiPortal | undefined;
   if (o.iscsiPort !== undefined) {
     try {
-      iscsi = await startPoolIscsiTarget({
-        pool: () => labs.current(),
-        port: o.iscsiPort,
-        chap: o.iscsiChap,
-        log,
-      });
+      await iscsi.enable(o.iscsiPort);
     } catch (e) {
       await labs.close();
       throw e;
     }
-    // Sessions were logged in to the old lab's guests: a lab switch ends them.
-    labs.onSwitch(() => iscsi?.dropSessions('another lab was opened'));
   }
   const pool = labs.current();
   const admin = pool.central.auth.issueUserToken('admin');
@@ -75,9 +69,9 @@ export async function bootLab(o: BootOptions = {}): Promise<BootedLab> {
     adminToken: admin.token,
     labDir: pool.labDir,
     labs,
-    iscsiAddress: iscsi?.address,
+    iscsiAddress: iscsi.state().address ?? undefined,
     close: async () => {
-      await iscsi?.close();
+      await iscsi.disable();
       await labs.close();
     },
   };

@@ -288,6 +288,18 @@ export const operations = {
     role: 'viewer',
     summary: 'check the pool invariants now',
   }),
+  iscsiStatus: op({
+    input: z.object({}),
+    output: z.object({ enabled: z.boolean(), address: z.string().nullable(), sessions: z.number().int() }),
+    role: 'viewer',
+    summary: "the lab's iSCSI target: on or off, its address on 127.0.0.1, logged-in sessions",
+  }),
+  setIscsi: op({
+    input: z.object({ enabled: z.boolean(), port: z.number().int().min(0).max(65535).optional() }),
+    output: z.object({ enabled: z.boolean(), address: z.string().nullable(), sessions: z.number().int() }),
+    role: 'admin',
+    summary: "switch the lab's iSCSI target on (127.0.0.1 only) or off",
+  }),
   labInfo: op({ input: z.object({}), output: LabInfo, role: 'viewer', summary: 'the open lab folder' }),
   saveLab: op({ input: z.object({}), output: LabInfo, role: 'operator', summary: 'save the lab' }),
   openLab: op({
@@ -341,6 +353,8 @@ export const httpRoutes: ReadonlyArray<{ method: 'GET' | 'POST'; path: string; o
   { method: 'GET', path: '/api/v1/events', op: 'events' },
   { method: 'POST', path: '/api/v1/clock', op: 'setClockSpeed' },
   { method: 'GET', path: '/api/v1/invariants', op: 'invariants' },
+  { method: 'GET', path: '/api/v1/iscsi', op: 'iscsiStatus' },
+  { method: 'POST', path: '/api/v1/iscsi', op: 'setIscsi' },
   { method: 'GET', path: '/api/v1/lab', op: 'labInfo' },
   { method: 'POST', path: '/api/v1/lab/save', op: 'saveLab' },
   { method: 'POST', path: '/api/v1/lab/open', op: 'openLab' },

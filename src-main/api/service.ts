@@ -80,7 +80,14 @@ export function validationMessage(op: string, error: z.ZodError): string {
 
 const checkOutputs = Boolean(process.env.VITEST);
 
-export function createApiService(labs: LabController): ApiService {
+/** The lab's iSCSI export (api/iscsi-control.ts implements it). */
+export interface IscsiSwitch {
+  state(): OpOutput<'iscsiStatus'>;
+  enable(port?: number): Promise<OpOutput<'setIscsi'>>;
+  disable(): Promise<OpOutput<'setIscsi'>>;
+}
+
+export function createApiService(labs: LabController, iscsi: IscsiSwitch): ApiService {
   const pool = () => labs.current();
   const handlers: Handlers = {
     login: ({ user, password }) => pool().login(user, password),
@@ -99,6 +106,8 @@ export function createApiService(labs: LabController): ApiService {
     events: ({ after, limit, kind }) => pool().events(after, limit, kind),
     setClockSpeed: ({ speed }) => pool().setClockSpeed(speed),
     invariants: () => pool().invariants(),
+    iscsiStatus: () => iscsi.state(),
+    setIscsi: ({ enabled, port }) => (enabled ? iscsi.enable(port) : iscsi.disable()),
     labInfo: () => labs.info(),
     saveLab: async () => {
       await pool().save();

@@ -23,6 +23,51 @@ function PoolClock() {
   );
 }
 
+/**
+ * The lab's iSCSI export (off by default, 127.0.0.1 only): one toggle; while on it shows the
+ * portal's address so a real initiator can be pointed at it.
+ */
+function IscsiToggle() {
+  const { client, store } = useServices();
+  const [state, setState] = useState<{ enabled: boolean; address: string | null } | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    client.iscsiStatus({}).then(setState, () => setState(null));
+  }, [client]);
+  if (!state) return null;
+  const toggle = async () => {
+    setBusy(true);
+    try {
+      const next = await client.setIscsi({ enabled: !state.enabled });
+      setState(next);
+      store
+        .getState()
+        .notify('info', next.enabled ? `iSCSI target listening on ${next.address}` : 'iSCSI target stopped');
+    } catch (e) {
+      store.getState().notify('error', `iSCSI: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button
+      type="button"
+      data-testid="iscsi-toggle"
+      data-enabled={state.enabled}
+      className={state.enabled ? 'active' : ''}
+      disabled={busy}
+      title={
+        state.enabled
+          ? `iSCSI target on ${state.address} — click to stop`
+          : "Export the guests' LUNs over iSCSI on 127.0.0.1"
+      }
+      onClick={() => void toggle()}
+    >
+      {state.enabled ? `iSCSI ${state.address}` : 'iSCSI off'}
+    </button>
+  );
+}
+
 export function TopBar() {
   const { actions, store } = useServices();
   const lab = useXdc((s) => s.lab);
@@ -106,6 +151,7 @@ export function TopBar() {
         <span className="muted small"> {lab?.dir}</span>
       </div>
       <div className="clock-controls" data-testid="clock-controls">
+        <IscsiToggle />
         <PoolClock />
         <button
           type="button"

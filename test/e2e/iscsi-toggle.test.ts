@@ -30,18 +30,30 @@ function tcpOpen(address: string): Promise<boolean> {
 describe('the iSCSI toggle in the top bar', () => {
   it('starts the target on 127.0.0.1 and stops it again', async () => {
     const toggle = t.page.getByTestId('iscsi-toggle');
-    await until('the toggle (off)', () => toggle.getAttribute('data-enabled'), (v) => v === 'false');
+    await until(
+      'the toggle (off)',
+      () => toggle.getAttribute('data-enabled'),
+      (v) => v === 'false',
+    );
     expect((await t.call('iscsiStatus', {})).enabled).toBe(false);
     await toggle.click();
-    await until('the toggle (on)', () => toggle.getAttribute('data-enabled'), (v) => v === 'true');
+    await until(
+      'the toggle (on)',
+      () => toggle.getAttribute('data-enabled'),
+      (v) => v === 'true',
+    );
     const on = await t.call('iscsiStatus', {});
     expect(on.enabled).toBe(true);
     expect(on.address).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(await toggle.innerText()).toContain(on.address!);
+    expect(await toggle.textContent()).toContain(on.address!);
     expect(await tcpOpen(on.address!)).toBe(true);
     await t.screenshot('09-iscsi-on');
     await toggle.click();
-    await until('the toggle (off again)', () => toggle.getAttribute('data-enabled'), (v) => v === 'false');
+    await until(
+      'the toggle (off again)',
+      () => toggle.getAttribute('data-enabled'),
+      (v) => v === 'false',
+    );
     expect((await t.call('iscsiStatus', {})).enabled).toBe(false);
     expect(await tcpOpen(on.address!)).toBe(false);
   });

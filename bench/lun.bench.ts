@@ -13,6 +13,7 @@ import { VolumeServerRole } from '../src-main/pool/dom0/volume-server-role';
 import { type LunBackend, lunIdentityFor } from '../src-main/pool/scsi/backend';
 import { VirtualLun } from '../src-main/pool/scsi/virtual-lun';
 import { SharedDisks } from '../src-main/pool/storage/shared-disks';
+import { WriteAudit } from '../src-main/pool/write-audit';
 import { type BenchOptions, compareOps, report } from './lib';
 
 const BLOCK = 512;
@@ -36,7 +37,9 @@ async function openVolumeBackend(
   await vs.srCreate('dg1', { diskIds: ['d1'] });
   await vs.srAttach('dg1', 'h1');
   await vs.vdiCreate('dg1', 'bench-vdi', bytes);
-  const client = new VolumeClient('h1', new InProcessVolumeServerLink(role), role.dataPath);
+  // The pool's guests write through the acknowledged-write audit; so does the bench.
+  const audit = new WriteAudit(() => 0);
+  const client = new VolumeClient('h1', new InProcessVolumeServerLink(role), audit.wrap(role.dataPath));
   await client.acquire('bench-vdi');
   const ring = new BlockRing('bench-vdi', lunIdentityFor('bench-pool', 'bench-vdi'), client);
   return {

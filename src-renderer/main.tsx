@@ -25,7 +25,7 @@ const store = createXdcStore();
 store.getState().setConnection(client.status());
 const feed = connectPoolFeed({ client, store });
 const actions = createActions(client, store, feed);
-listenToMenu(window.xdc, actions);
+listenToMenu(window.xdc, actions, store);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

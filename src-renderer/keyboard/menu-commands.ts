@@ -6,6 +6,8 @@
  */
 import type { MenuCommand } from '../../src-main/api/wire';
 import type { Actions } from '../actions';
+import type { XdcStore } from '../state/store';
+import { runShortcut } from './useShortcuts';
 
 function asMenuCommand(value: unknown): MenuCommand | null {
   if (typeof value !== 'object' || value === null) return null;
@@ -28,27 +30,20 @@ function asMenuCommand(value: unknown): MenuCommand | null {
   }
 }
 
-export function runMenuCommand(actions: Actions, raw: unknown): void {
+export function runMenuCommand(actions: Actions, store: XdcStore, raw: unknown): void {
   const command = asMenuCommand(raw);
   if (!command) return;
   switch (command.type) {
+    // The menu items that have a shortcut run exactly what the shortcut runs.
     case 'lab.new':
-      void actions.chooseLabFolder('new');
-      break;
     case 'lab.open':
-      void actions.chooseLabFolder('open');
+    case 'lab.save':
+    case 'lab.saveAs':
+    case 'view.fit':
+      runShortcut(command.type, actions, store);
       break;
     case 'lab.openRecent':
       void actions.applyLabFolder('open', command.dir);
-      break;
-    case 'lab.save':
-      void actions.saveLab();
-      break;
-    case 'lab.saveAs':
-      void actions.chooseLabFolder('save-as');
-      break;
-    case 'view.fit':
-      actions.fitView();
       break;
     case 'view.zoomIn':
       actions.zoomIn();
@@ -63,10 +58,12 @@ export function runMenuCommand(actions: Actions, raw: unknown): void {
 }
 
 /** Subscribe to the shell's menu, when this window runs in the Electron shell. */
-export function listenToMenu(bridge: unknown, actions: Actions): () => void {
+export function listenToMenu(bridge: unknown, actions: Actions, store: XdcStore): () => void {
   if (typeof bridge !== 'object' || bridge === null) return () => undefined;
   const onMenuCommand = (bridge as { onMenuCommand?: unknown }).onMenuCommand;
   if (typeof onMenuCommand !== 'function') return () => undefined;
-  const off: unknown = onMenuCommand.call(bridge, (command: unknown) => runMenuCommand(actions, command));
+  const off: unknown = onMenuCommand.call(bridge, (command: unknown) =>
+    runMenuCommand(actions, store, command),
+  );
   return typeof off === 'function' ? (off as () => void) : () => undefined;
 }

@@ -254,26 +254,31 @@ function findExtent(extents: VolumeExtent[], pos: number): number {
   return lo;
 }
 
-function readExtents(extents: VolumeExtent[], buf: Buffer, offset: number): void {
+/**
+ * Walks the pieces of [offset, offset + length) across a volume's extents (which may span
+ * disks): one call per contiguous piece, so a 1 MiB I/O is one or two preads/pwrites.
+ */
+function forEachPiece(
+  extents: VolumeExtent[],
+  offset: number,
+  length: number,
+  io: (e: VolumeExtent, done: number, n: number, diskOffset: number) => void,
+): void {
   let i = findExtent(extents, offset);
   let done = 0;
-  while (done < buf.length) {
+  while (done < length) {
     const e = extents[i++]!;
     const inE = offset + done - e.logical;
-    const n = Math.min(buf.length - done, e.length - inE);
-    e.disk.readAt(buf, done, n, e.offset + inE);
+    const n = Math.min(length - done, e.length - inE);
+    io(e, done, n, e.offset + inE);
     done += n;
   }
 }
 
+function readExtents(extents: VolumeExtent[], buf: Buffer, offset: number): void {
+  forEachPiece(extents, offset, buf.length, (e, done, n, at) => e.disk.readAt(buf, done, n, at));
+}
+
 function writeExtents(extents: VolumeExtent[], data: Uint8Array, offset: number): void {
-  let i = findExtent(extents, offset);
-  let done = 0;
-  while (done < data.length) {
-    const e = extents[i++]!;
-    const inE = offset + done - e.logical;
-    const n = Math.min(data.length - done, e.length - inE);
-    e.disk.writeAt(data, done, n, e.offset + inE);
-    done += n;
-  }
+  forEachPiece(extents, offset, data.length, (e, done, n, at) => e.disk.writeAt(data, done, n, at));
 }

@@ -17,7 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { asXdcError, XdcError } from '../pool/errors';
 import { labExists, writeFileAtomic } from '../pool/lab';
 import { Pool, type PoolOptions } from '../pool/pool';
@@ -154,45 +154,46 @@ function checkDir(dir: string): string {
   return d;
 }
 
-const BLOCK = 1 << 20;
+const CHUNK = 1 << 20;
+const ZEROS = Buffer.alloc(CHUNK);
 
-/** Copies a lab folder; disk images stay sparse (all-zero blocks are left as holes). */
+/**
+ * Copies a lab folder. Disk images are sparse (8 GiB each in the demo pool, almost all holes) and
+ * `fs.cpSync` would write every hole out as real zeros; here holes stay holes.
+ */
 export function copyLabFolder(src: string, dst: string): void {
   mkdirSync(dst, { recursive: true });
   for (const name of readdirSync(src)) {
     const from = join(src, name);
     const to = join(dst, name);
     if (statSync(from).isDirectory()) copyLabFolder(from, to);
-    else copySparse(from, to);
+    else copySparseFile(from, to);
   }
 }
 
-function copySparse(from: string, to: string): void {
-  const size = statSync(from).size;
-  const inFd = openSync(from, 'r');
-  const outFd = openSync(to, 'w', basename(from) === 'credentials.json' ? 0o600 : 0o644);
+/** Copies one file keeping its holes (and its mode); returns the bytes actually written. */
+export function copySparseFile(src: string, dst: string): number {
+  const st = statSync(src);
+  const out = openSync(dst, 'w', st.mode & 0o777);
+  let written = 0;
   try {
-    ftruncateSync(outFd, size);
-    const buf = Buffer.allocUnsafe(BLOCK);
-    for (let pos = 0; pos < size; ) {
-      const n = readSync(inFd, buf, 0, Math.min(BLOCK, size - pos), pos);
-      if (n <= 0) break;
-      if (!isZero(buf, n)) writeSync(outFd, buf, 0, n, pos);
-      pos += n;
+    ftruncateSync(out, st.size);
+    if (st.blocks === 0) return 0;
+    const inp = openSync(src, 'r');
+    try {
+      const buf = Buffer.alloc(CHUNK);
+      for (let at = 0; at < st.size; ) {
+        const n = readSync(inp, buf, 0, CHUNK, at);
+        if (n <= 0) break;
+        const chunk = buf.subarray(0, n);
+        if (!chunk.equals(ZEROS.subarray(0, n))) written += writeSync(out, chunk, 0, n, at);
+        at += n;
+      }
+    } finally {
+      closeSync(inp);
     }
   } finally {
-    closeSync(inFd);
-    closeSync(outFd);
+    closeSync(out);
   }
-}
-
-function isZero(buf: Buffer, n: number): boolean {
-  for (let i = 0; i < n; i += 8) {
-    if (i + 8 <= n) {
-      if (buf.readBigUInt64LE(i) !== 0n) return false;
-    } else {
-      for (let j = i; j < n; j++) if (buf[j] !== 0) return false;
-    }
-  }
-  return true;
+  return written;
 }

@@ -10,18 +10,18 @@
  *
  * Each case gets its own copy of the lab through copyLab, which keeps the 8 GiB disk images
  * sparse: a plain fs.cpSync wrote 32 GiB of zeros per case, synchronously (see
- * sparse-lab-copy.ts and lab-files.regression.test.ts).
+ * copyLabFolder in src-main/api/labs.ts and lab-files.regression.test.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyLabFolder as copyLab } from '../../src-main/api/labs';
 import { demoLabSpec } from '../../src-main/pool/demo';
 import { VirtualClock } from '../../src-main/pool/net/clock';
 import { Pool } from '../../src-main/pool/pool';
 import { openTestPool, TEST_AUTH } from '../support/pool-fixture';
-import { copyLab } from './sparse-lab-copy';
 
 const DEFAULT_TOTAL = 400;
 const scale = process.env.XDC_FUZZ_RUNS ? Number(process.env.XDC_FUZZ_RUNS) / DEFAULT_TOTAL : 1;

@@ -26,11 +26,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyLabFolder as copyLab, copySparseFile } from '../../src-main/api/labs';
 import { demoLabSpec } from '../../src-main/pool/demo';
 import { VirtualClock } from '../../src-main/pool/net/clock';
 import { Pool } from '../../src-main/pool/pool';
 import { ADMIN, openTestPool, TEST_AUTH } from '../support/pool-fixture';
-import { copyLab, copySparseFile } from './sparse-lab-copy';
 
 let root: string;
 let saved: string;
